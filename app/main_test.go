@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -22,8 +23,14 @@ import (
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode)
+	dir, err := os.MkdirTemp("", "gin-fargate-app-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	testBinDir = dir
 	code := m.Run()
-	removeBuiltBinaries()
+	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }
 
@@ -278,5 +285,3 @@ func TestRunModes(t *testing.T) {
 		}
 	})
 }
-
-func removeBuiltBinaries() {}
