@@ -194,7 +194,7 @@ func TestInfoMetadataFailures(t *testing.T) {
 		wantLog string
 	}{
 		"down":         {down: true, wantLog: "connect"},
-		"server error": {handler: func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "boom", 500) }, wantLog: "status 500"},
+		"server error": {handler: func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "boom", http.StatusInternalServerError) }, wantLog: "status 500"},
 		"not found":    {handler: http.NotFound, wantLog: "status 404"},
 		"garbage":      {handler: serveTask("<html>oops</html>"), wantLog: "decode"},
 		"truncated":    {handler: serveTask(taskJSON[:40]), wantLog: "decode"},
@@ -243,7 +243,7 @@ func TestInfoMetadataFailures(t *testing.T) {
 
 func TestInfoMetadataRetry(t *testing.T) {
 	clock := &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	fake := newFakeMetadata(t, func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "not yet", 503) })
+	fake := newFakeMetadata(t, func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "not yet", http.StatusServiceUnavailable) })
 	srv, _ := newInfoServer(t, fake.uri(), time.Second, clock)
 
 	if info := getInfo(t, srv); info.TaskARN != nil {

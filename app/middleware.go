@@ -84,8 +84,9 @@ func newRequestID() string {
 const maxLoggedPathLength = 256
 
 // accessLog writes one JSON line per request once it is answered: method, route (the matched
-// route template, empty when none matched), path, status, latencyMs, bytes, requestId and clientIp,
-// plus the error behind a 5xx. 5xx lines are logged at error level, the rest at info.
+// route template), status, latencyUs (microseconds), bytes, requestId and clientIp; the path too
+// when no route matched (for a matched route it adds nothing but cardinality); and the error
+// behind a 5xx. 5xx lines are logged at error level, the rest at info.
 func accessLog(logger *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
@@ -99,22 +100,22 @@ func accessLog(logger *slog.Logger) gin.HandlerFunc {
 		if !logger.Enabled(ctx, level) {
 			return
 		}
-		path := c.Request.URL.Path
-		if len(path) > maxLoggedPathLength {
-			path = path[:maxLoggedPathLength]
-		}
+		// A fixed array keeps the attributes off the heap.
 		attrs := [...]slog.Attr{
 			slog.String("method", c.Request.Method),
 			slog.String("route", c.FullPath()),
-			slog.String("path", path),
 			slog.Int("status", status),
-			slog.Float64("latencyMs", float64(time.Since(start).Microseconds())/1000),
+			slog.Int64("latencyUs", time.Since(start).Microseconds()),
 			slog.Int("bytes", bodyBytes(c)),
 			slog.String("requestId", requestIDOf(c)),
 			slog.String("clientIp", c.ClientIP()),
-			{},
+			{}, {}, // path, error
 		}
-		n := len(attrs) - 1
+		n := len(attrs) - 2
+		if attrs[1].Value.String() == "" {
+			attrs[n] = slog.String("path", truncate(c.Request.URL.Path, maxLoggedPathLength))
+			n++
+		}
 		if len(c.Errors) > 0 {
 			attrs[n] = slog.String("error", c.Errors.String())
 			n++
@@ -164,6 +165,10 @@ func limitBody(maxBytes int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > maxBytes {
 			respondError(c, errorf(codePayloadTooLarge, "request body is larger than the limit of %d bytes", maxBytes))
+			return
+		}
+		if c.Request.Body == http.NoBody || c.Request.Body == nil {
+			c.Next() // nothing to limit (net/http gives a request without a body http.NoBody)
 			return
 		}
 		// The unwrapped writer lets net/http close the connection instead of draining an
