@@ -10,3 +10,29 @@ default:
 test:
     go test -race -count=1 ./app/...
     go test -count=1 ./infra/...
+
+# Run the API on localhost:8080 with debug logs; PORT, LOG_LEVEL and the other variables override
+dev:
+    PORT="${PORT:-8080}" LOG_LEVEL="${LOG_LEVEL:-debug}" APP_VERSION="${APP_VERSION:-dev}" go run ./app
+
+# Build the API for this machine into bin/api: static and stripped, with the Dockerfile's flags
+build:
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)" -o bin/api ./app
+
+# Benchmark the API against bare net/http: go test -bench, then both servers under hey on loopback
+bench:
+    go test -run '^$' -bench . -benchmem ./app
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=bench" -o bin/bench/api ./app
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/bench/bareserver ./app/internal/bench/bareserver
+    GOBIN="$PWD/bin/bench" go install github.com/rakyll/hey@v0.1.5
+    go run ./app/internal/bench/compare -app bin/bench/api -bare bin/bench/bareserver -hey bin/bench/hey
+
+# Check formatting, go vet and staticcheck (pinned) over the whole module
+lint:
+    test -z "$(gofmt -l app infra)" || { echo "not gofmt-formatted:"; gofmt -l app infra; exit 1; }
+    go vet ./...
+    go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+# Format every Go file
+fmt:
+    gofmt -w app infra
