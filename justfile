@@ -6,11 +6,6 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 default:
     @just --list
 
-# Run every test offline: the API with the race detector, the Pulumi program under mocks
-test:
-    go test -race -count=1 ./app/...
-    go test -count=1 ./infra/...
-
 # Run the API on localhost:8080 with debug logs; PORT, LOG_LEVEL and the other variables override
 dev:
     PORT="${PORT:-8080}" LOG_LEVEL="${LOG_LEVEL:-debug}" APP_VERSION="${APP_VERSION:-dev}" go run ./app
@@ -27,12 +22,7 @@ bench:
     GOBIN="$PWD/bin/bench" go install github.com/rakyll/hey@v0.1.5
     go run ./app/internal/bench/compare -app bin/bench/api -bare bin/bench/bareserver -hey bin/bench/hey
 
-# Check formatting, go vet and staticcheck (pinned) over the whole module
-lint:
-    test -z "$(gofmt -l app infra)" || { echo "not gofmt-formatted:"; gofmt -l app infra; exit 1; }
-    go vet ./...
-    go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
-
-# Format every Go file
-fmt:
-    gofmt -w app infra
+# Run every test offline: the API with the race detector, the Pulumi program under mocks
+test:
+    go test -race -count=1 ./app/...
+    go test -count=1 ./infra/...
