@@ -76,7 +76,9 @@ redeploy: _pulumi _aws
     ecs wait services-stable --cluster "$cluster" --services "$service"
     state="$(ecs describe-services --cluster "$cluster" --services "$service" \
       --query "services[0].deployments[?id=='$id'].[status, rolloutState] | [0]" --output text)"
-    if [[ "$state" != $'PRIMARY\tCOMPLETED' ]]; then
+    state="${state//$'\t'/ }"
+    if [[ "$state" == None ]]; then state="replaced"; fi
+    if [[ "$state" != "PRIMARY COMPLETED" ]]; then
       echo "redeploy: deployment $id ended as '${state:-gone}': ECS rolled it back. Read why with \`just logs 30m\`" >&2
       echo "  and: aws ecs describe-services --cluster $cluster --services $service --query 'services[0].events[:10]'" >&2
       exit 1
