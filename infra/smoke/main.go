@@ -44,7 +44,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	start := time.Now()
 	t, err := resolveTarget(ctx, cfg)
 	if err != nil {
 		return err
@@ -62,7 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintf(stdout, "smoke: checking %s (from %s); request IDs %s-N\n", t.base, t.origin, runID)
+	start := time.Now()
+	fmt.Fprintf(stdout, "smoke: checking %s (from %s); request IDs %s-<n>\n", t.base, t.origin, runID)
 	if t.expect.version != "" {
 		fmt.Fprintf(stdout, "smoke: expecting version %q (from %s)\n", t.expect.version, t.expect.source)
 	}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
+	"time"
 )
 
 // stackOutputs are the stack outputs the smoke test reads.
@@ -17,8 +18,13 @@ type stackOutputs struct {
 	ImageTag string // the image tag, exported when imageUri carries only a digest
 }
 
+// outputsTimeout bounds the `pulumi stack output` call.
+const outputsTimeout = 2 * time.Minute
+
 // readStackOutputs runs `pulumi stack output --json --stack <stack>` and parses the result.
 func readStackOutputs(ctx context.Context, stack string) (stackOutputs, error) {
+	ctx, cancel := context.WithTimeout(ctx, outputsTimeout)
+	defer cancel()
 	pulumi, err := exec.LookPath("pulumi")
 	if err != nil {
 		return stackOutputs{}, fmt.Errorf("find the pulumi CLI: %w (install it, or pass -url and -version to check a service without it)", err)
