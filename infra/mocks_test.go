@@ -38,6 +38,7 @@ type resourceRecord struct {
 	Type, Name, URN, ID string
 	Custom, Remote      bool
 	Inputs              resource.PropertyMap
+	State               resource.PropertyMap // what the mock answered: inputs plus computed outputs
 	Parent              string // parent URN
 	Provider            string // provider reference, "URN::ID"
 	Providers           map[string]string
@@ -182,7 +183,7 @@ func (m *mockCloud) NewResource(args pulumi.MockResourceArgs) (string, resource.
 	rec.URN = string(mockURN(rec.Parent, rec.Type, rec.Name))
 
 	id, state := m.answer(rec)
-	rec.ID = id
+	rec.ID, rec.State = id, state
 	m.mu.Lock()
 	m.resources = append(m.resources, rec)
 	m.mu.Unlock()
@@ -516,6 +517,15 @@ func (r *resourceRecord) prop(path ...any) resource.PropertyValue {
 	return v
 }
 
+// output is a computed string output the mock answered for the record ("" when unknown).
+func (r *resourceRecord) output(key string) string {
+	v := r.State[resource.PropertyKey(key)]
+	if !v.IsString() {
+		return ""
+	}
+	return v.StringValue()
+}
+
 // str is prop as a string ("" when absent or not a string).
 func (r *resourceRecord) str(path ...any) string {
 	v := r.prop(path...)
@@ -583,14 +593,16 @@ func (m *mockCloud) container(t *testing.T) map[string]any {
 
 // policy is an IAM policy document as the tests read it.
 type policy struct {
-	Statement []struct {
-		Sid       string
-		Effect    string
-		Principal map[string]any
-		Action    stringOrList
-		Resource  stringOrList
-		Condition map[string]map[string]any
-	}
+	Statement []policyStmt
+}
+
+type policyStmt struct {
+	Sid       string
+	Effect    string
+	Principal map[string]any
+	Action    stringOrList
+	Resource  stringOrList
+	Condition map[string]map[string]any
 }
 
 // stringOrList reads an IAM field that may be a string or a list of strings.
