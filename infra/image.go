@@ -46,6 +46,9 @@ type AppImageArgs struct {
 	// SourceRoot is the directory the content tag is computed from: the repository root.
 	SourceRoot   string
 	Architecture architecture
+	// Provider is the AWS provider the build's registry login uses. A remote component's children
+	// get only the providers passed to it explicitly, not those of its parent.
+	Provider pulumi.ProviderResource
 }
 
 // NewAppImage decides where the image comes from. Its tag is a hash of the build inputs; when the
@@ -106,12 +109,20 @@ func (img *AppImage) resolve(ctx *pulumi.Context, name string, args *AppImageArg
 		Platform:      pulumi.String(platform),
 		ImageTag:      pulumi.String(tag),
 		Args:          pulumi.StringMap{versionBuildArg: pulumi.String(tag)},
-	}, pulumi.Parent(img), pulumi.Transforms([]pulumi.ResourceTransform{retainPushedImages}))
+	}, pulumi.Parent(img), pulumi.Transforms([]pulumi.ResourceTransform{retainPushedImages}), providersOf(args.Provider))
 	if err != nil {
 		return fmt.Errorf("build image: %w", err)
 	}
 	img.URI, img.Built = built.ImageUri, true
 	return nil
+}
+
+// providersOf passes an explicit provider on when there is one.
+func providersOf(p pulumi.ProviderResource) pulumi.ResourceOption {
+	if p == nil {
+		return pulumi.Providers()
+	}
+	return pulumi.Providers(p)
 }
 
 // isImageNotFound reports whether an ECR image lookup failed because the tag or the repository

@@ -39,8 +39,8 @@ type resourceRecord struct {
 	Custom, Remote      bool
 	Inputs              resource.PropertyMap
 	State               resource.PropertyMap // what the mock answered: inputs plus computed outputs
-	Parent              string // parent URN
-	Provider            string // provider reference, "URN::ID"
+	Parent              string               // parent URN
+	Provider            string               // provider reference, "URN::ID"
 	Providers           map[string]string
 	RetainOnDelete      bool
 	Protect             bool

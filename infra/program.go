@@ -83,6 +83,7 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		Prebuilt:     cfg.Image,
 		SourceRoot:   sourceRoot(ctx),
 		Architecture: cfg.Architecture,
+		Provider:     provider,
 	}, withProvider)
 	if err != nil {
 		return nil, err
