@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -232,6 +233,43 @@ func TestConfigAccepts(t *testing.T) {
 				t.Errorf("config %v rejected: %v", kv, err)
 			}
 		})
+	}
+}
+
+// TestFargateTaskSizes checks the CPU and memory pairs against the Fargate task size table.
+func TestFargateTaskSizes(t *testing.T) {
+	t.Parallel()
+	valid := map[int][]int{
+		256:   {512, 1024, 2048},
+		512:   {1024, 2048, 3072, 4096},
+		1024:  {2048, 3072, 4096, 5120, 6144, 7168, 8192},
+		2048:  {4096, 8192, 12288, 16384},
+		4096:  {8192, 16384, 30720},
+		8192:  {16384, 20480, 61440},
+		16384: {32768, 40960, 122880},
+	}
+	invalid := map[int][]int{
+		256:   {256, 3072},
+		512:   {512, 5120},
+		1024:  {1024, 9216},
+		2048:  {2048, 17408},
+		4096:  {4096, 31744},
+		8192:  {8192, 18432, 65536},
+		16384: {16384, 36864, 131072},
+	}
+	for cpu, mems := range valid {
+		for _, mem := range mems {
+			if _, err := parseMap(map[string]string{"cpu": fmt.Sprint(cpu), "memory": fmt.Sprint(mem)}); err != nil {
+				t.Errorf("cpu %d memory %d rejected: %v", cpu, mem, err)
+			}
+		}
+	}
+	for cpu, mems := range invalid {
+		for _, mem := range mems {
+			if _, err := parseMap(map[string]string{"cpu": fmt.Sprint(cpu), "memory": fmt.Sprint(mem)}); err == nil {
+				t.Errorf("cpu %d memory %d accepted", cpu, mem)
+			}
+		}
 	}
 }
 

@@ -365,6 +365,7 @@ func TestManyPathsSplitAcrossRules(t *testing.T) {
 	b, _ := json.Marshal(paths)
 	run := mustRun(t, withConfig(map[string]string{"paths": string(b)}))
 	rules := run.all(listenerRuleType)
+	slices.SortFunc(rules, func(a, b *resourceRecord) int { return int(a.num("priority") - b.num("priority")) })
 	if len(rules) != 2 {
 		t.Fatalf("%d rules for %d paths, want 2", len(rules), len(paths))
 	}

@@ -250,10 +250,13 @@ func TestServiceControls(t *testing.T) {
 	})
 }
 
-// subnetIDs returns the IDs of the subnets of a tier, in declaration order.
+// subnetIDs returns the IDs of the subnets of a tier, in zone order (registrations arrive in
+// any order; the logical names end in the zone index).
 func subnetIDs(run *stackRun, tier string) []string {
+	subnets := run.all(subnetType)
+	slices.SortFunc(subnets, func(a, b *resourceRecord) int { return strings.Compare(a.Name, b.Name) })
 	var out []string
-	for _, s := range run.all(subnetType) {
+	for _, s := range subnets {
 		if s.str("tags", "tier") == tier {
 			out = append(out, s.ID)
 		}
