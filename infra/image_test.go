@@ -244,3 +244,20 @@ func TestPreviewDeclaresTheBuildWithUnknownDigest(t *testing.T) {
 		t.Errorf("imageUri is known in preview (%v), want unknown", out.Value)
 	}
 }
+
+// TestSourceChangeRollsANewImage: an app change gives the deploy a new tag (a new build and task
+// definition); a README change deploys the same tag.
+func TestSourceChangeRollsANewImage(t *testing.T) {
+	t.Parallel()
+	tagOf := func(extra map[string]string) string {
+		run := mustRun(t, withSourceRoot(writeSourceTree(t, extra)))
+		return run.one(t, awsxImageType).str("imageTag")
+	}
+	base := tagOf(nil)
+	if got := tagOf(map[string]string{"README.md": "# other\n"}); got != base {
+		t.Errorf("README change deploys tag %s, want the unchanged %s", got, base)
+	}
+	if got := tagOf(map[string]string{"app/main.go": "package main\n\nfunc main() { println() }\n"}); got == base {
+		t.Errorf("app change deploys the old tag %s", got)
+	}
+}

@@ -15,19 +15,19 @@ import (
 // it starts, a failing one is out within unhealthyThreshold x interval, and a stopped one drains
 // for deregistrationDelay before ECS sends it SIGTERM.
 const (
-	healthCheckIntervalSec  = 5
-	healthCheckTimeoutSec   = 3 // must stay below the interval, or AWS rejects the target group
-	healthyThreshold        = 2
-	unhealthyThreshold      = 3
-	deregistrationDelaySec  = 15
-	albIdleTimeoutSec       = 60 // the app's idle timeout is longer, or the ALB sees sporadic 502s
-	httpPort                = 80
-	firstPathRulePriority   = 100
-	maxConditionValues      = 5 // an ALB rule holds at most 5 condition values in all
-	maxConditionWildcards   = 5 // and at most 5 wildcards
-	notFoundContentType     = "application/json"
-	targetGroupProtocol     = "HTTP"
-	containerPortProtocolIP = "tcp"
+	healthCheckIntervalSec = 5
+	healthCheckTimeoutSec  = 3 // must stay below the interval, or AWS rejects the target group
+	healthyThreshold       = 2
+	unhealthyThreshold     = 3
+	deregistrationDelaySec = 15
+	albIdleTimeoutSec      = 60 // the app's idle timeout is longer, or the ALB sees sporadic 502s
+	httpPort               = 80
+	firstPathRulePriority  = 100
+	maxConditionValues     = 5 // an ALB rule holds at most 5 condition values in all
+	maxConditionWildcards  = 5 // and at most 5 wildcards
+	notFoundContentType    = "application/json"
+	targetGroupProtocol    = "HTTP"
+	protocolTCP            = "tcp"
 )
 
 // LoadBalancer is the public entry point: an Application Load Balancer in the public subnets, its
@@ -167,7 +167,8 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 
 // addSecurityGroup declares the load balancer's security group: HTTP from anywhere in, and out
 // only the container port to the tasks; and the tasks' one ingress rule, the container port from
-// this group (no CIDR). Security Hub EC2.18/EC2.19, Checkov CKV_AWS_23/CKV_AWS_260 notes in README.
+// this group (no CIDR). Only port 80 is open to the world (Security Hub EC2.18, EC2.19); every
+// rule has a description (Checkov CKV_AWS_23).
 func (l *LoadBalancer) addSecurityGroup(ctx *pulumi.Context, name string, args *LoadBalancerArgs, parent pulumi.ResourceOption) error {
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
 		VpcId:               args.VpcID,
@@ -182,7 +183,7 @@ func (l *LoadBalancer) addSecurityGroup(ctx *pulumi.Context, name string, args *
 
 	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-ingress-http", &vpc.SecurityGroupIngressRuleArgs{
 		SecurityGroupId: sg.ID(),
-		IpProtocol:      pulumi.String(containerPortProtocolIP),
+		IpProtocol:      pulumi.String(protocolTCP),
 		FromPort:        pulumi.Int(httpPort),
 		ToPort:          pulumi.Int(httpPort),
 		CidrIpv4:        pulumi.String(anywhereIPv4),
@@ -192,7 +193,7 @@ func (l *LoadBalancer) addSecurityGroup(ctx *pulumi.Context, name string, args *
 	}
 	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-egress-tasks", &vpc.SecurityGroupEgressRuleArgs{
 		SecurityGroupId:           sg.ID(),
-		IpProtocol:                pulumi.String(containerPortProtocolIP),
+		IpProtocol:                pulumi.String(protocolTCP),
 		FromPort:                  pulumi.Int(args.ContainerPort),
 		ToPort:                    pulumi.Int(args.ContainerPort),
 		ReferencedSecurityGroupId: args.TaskSecurityGroupID,
@@ -202,7 +203,7 @@ func (l *LoadBalancer) addSecurityGroup(ctx *pulumi.Context, name string, args *
 	}
 	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-task-ingress", &vpc.SecurityGroupIngressRuleArgs{
 		SecurityGroupId:           args.TaskSecurityGroupID,
-		IpProtocol:                pulumi.String(containerPortProtocolIP),
+		IpProtocol:                pulumi.String(protocolTCP),
 		FromPort:                  pulumi.Int(args.ContainerPort),
 		ToPort:                    pulumi.Int(args.ContainerPort),
 		ReferencedSecurityGroupId: sg.ID(),

@@ -16,8 +16,8 @@ import (
 const (
 	anywhereIPv4 = "0.0.0.0/0"
 	httpsPort    = 443
-	// subnetSlots is how many equal subnets the VPC CIDR is cut into: public subnets take slots
-	// 0-2, private subnets 8-10, the rest stay free for later tiers.
+	// The VPC CIDR is cut into 2^subnetSlotBits equal subnets: public subnets take slots 0-2,
+	// private subnets 8-10, the rest stay free for later tiers.
 	subnetSlotBits     = 4
 	privateSlotOffset  = 8
 	flowLogIntervalSec = 60
