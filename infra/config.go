@@ -191,7 +191,9 @@ func (r *configReader) object(name string) map[string]string {
 		return map[string]string{}
 	}
 	var generic map[string]any
-	if err := json.Unmarshal([]byte(v), &generic); err != nil {
+	dec := json.NewDecoder(strings.NewReader(v))
+	dec.UseNumber()
+	if err := dec.Decode(&generic); err != nil || generic == nil {
 		r.fail(name, "is not an object of NAME: value pairs")
 		return map[string]string{}
 	}
@@ -200,7 +202,7 @@ func (r *configReader) object(name string) map[string]string {
 		switch x := val.(type) {
 		case string:
 			out[k] = x
-		case bool, float64:
+		case bool, json.Number:
 			out[k] = fmt.Sprint(x)
 		default:
 			r.fail(name, "value of %s must be a string, number or boolean", k)

@@ -278,7 +278,7 @@ func TestConfigParsesTypedValues(t *testing.T) {
 	c, err := parseMap(map[string]string{
 		"image":  "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api@sha256:" + strings.Repeat("b", 64),
 		"domain": "API.Example.com.",
-		"env":    `{"RETRIES":3,"DEBUG":true}`,
+		"env":    `{"RETRIES":3,"DEBUG":true,"LIMIT":1000000}`,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -295,7 +295,7 @@ func TestConfigParsesTypedValues(t *testing.T) {
 	if got, want := c.Domain, "api.example.com"; got != want {
 		t.Errorf("domain = %q, want %q", got, want)
 	}
-	if got, want := c.Env["RETRIES"]+","+c.Env["DEBUG"], "3,true"; got != want {
+	if got, want := c.Env["RETRIES"]+","+c.Env["DEBUG"]+","+c.Env["LIMIT"], "3,true,1000000"; got != want {
 		t.Errorf("env values = %q, want %q", got, want)
 	}
 	cn, err := parseMap(map[string]string{"image": "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/api:v1"})
