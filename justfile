@@ -1,6 +1,14 @@
 # gin-fargate: every entry point. `just --list` describes each recipe.
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
+set positional-arguments
+
+# The Pulumi stack the recipes act on: `just STACK=prod up` or `STACK=prod just up`.
+export STACK := env("STACK", "dev")
+
+# Linters, pinned; `go run` builds them, so nothing to install.
+staticcheck := "honnef.co/go/tools/cmd/staticcheck@v0.8.2"
+actionlint := "github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
 
 # List the recipes
 default:
@@ -26,3 +34,174 @@ bench:
 test:
     go test -race -count=1 ./app/...
     go test -count=1 ./infra/...
+
+# Check gofmt, go vet, staticcheck, the GitHub workflow (actionlint) and every shell script (shellcheck)
+lint: _shellcheck
+    @echo "lint: gofmt"
+    @unformatted="$(gofmt -l .)"; if [[ -n "$unformatted" ]]; then printf 'gofmt: these files need formatting (run `just fmt`):\n%s\n' "$unformatted" >&2; exit 1; fi
+    @echo "lint: go vet"
+    go vet ./...
+    @echo "lint: staticcheck"
+    go run {{ staticcheck }} ./...
+    @echo "lint: actionlint"
+    go run {{ actionlint }} .github/workflows/*.yml
+
+# Format every Go file in place
+fmt:
+    gofmt -l -w .
+
+# Show what `just up` would change in the stack (creates the stack and the local backend on first use)
+preview *args: _docker stack-init
+    pulumi preview --stack "$STACK" "$@"
+
+# Build the image, push it and roll the service: deploy the stack (creates it on first use)
+up *args: _docker stack-init
+    pulumi up --stack "$STACK" "$@"
+
+# Delete every resource of the stack (asks first)
+destroy *args: _pulumi
+    pulumi destroy --stack "$STACK" "$@"
+
+# Print the service URL
+url: _pulumi
+    @pulumi stack output url --stack "$STACK"
+
+# Follow the service's logs in CloudWatch, from `since` ago (e.g. 10m, 2h, 2026-01-31T09:00:00Z)
+logs since="10m": _pulumi _aws
+    #!/usr/bin/env bash
+    set -euo pipefail
+    group="$(pulumi stack output logGroupName --stack "$STACK")"
+    region="$(pulumi config get aws:region --stack "$STACK" 2>/dev/null || true)"
+    exec aws logs tail "$group" --follow --format short --since "$1" ${region:+--region "$region"}
+
+# Check the deployed service from outside (health, version, JSON 404, TLS, redirect); flags go to infra/smoke
+smoke *args:
+    go run ./infra/smoke -stack "$STACK" "$@"
+
+# Restart every task on the current task definition (e.g. after rotating a secret), then wait until stable
+redeploy: _pulumi _aws
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cluster="$(pulumi stack output clusterName --stack "$STACK")"
+    service="$(pulumi stack output serviceName --stack "$STACK")"
+    region="$(pulumi config get aws:region --stack "$STACK" 2>/dev/null || true)"
+    ecs() { aws ecs "$@" ${region:+--region "$region"}; }
+    id="$(ecs update-service --cluster "$cluster" --service "$service" --force-new-deployment \
+      --query "service.deployments[?status=='PRIMARY'].id | [0]" --output text)"
+    echo "redeploy: started deployment $id of $service; waiting until the service is stable (up to 10 minutes)"
+    ecs wait services-stable --cluster "$cluster" --services "$service"
+    state="$(ecs describe-services --cluster "$cluster" --services "$service" \
+      --query "services[0].deployments[?id=='$id'].[status, rolloutState] | [0]" --output text)"
+    state="${state//$'\t'/ }"
+    if [[ "$state" == None ]]; then state="replaced"; fi
+    if [[ "$state" != "PRIMARY COMPLETED" ]]; then
+      echo "redeploy: deployment $id ended as '${state:-gone}': ECS rolled it back. Read why with \`just logs 30m\`" >&2
+      echo "  and: aws ecs describe-services --cluster $cluster --services $service --query 'services[0].events[:10]'" >&2
+      exit 1
+    fi
+    echo "redeploy: deployment $id completed"
+
+# Create the stack (default dev) unless it exists; logs in to the local file backend when not logged in anywhere
+stack-init: _pulumi
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if pulumi stack select --non-interactive "$STACK" >/dev/null 2>&1; then
+      exit 0
+    fi
+    backend="$(pulumi whoami --verbose --non-interactive 2>/dev/null | sed -n 's/^Backend URL: *//p')"
+    echo "stack-init: creating stack $STACK on ${backend:-the current backend}"
+    if [[ -n "$backend" && "$backend" != https://* && -z "${PULUMI_CONFIG_PASSPHRASE+set}" && -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]]; then
+      echo "stack-init: this backend encrypts the stack's secrets with a passphrase. Pulumi asks for it now and on" >&2
+      echo "  every later command; to stop the prompts, export PULUMI_CONFIG_PASSPHRASE_FILE=<file holding it>" >&2
+      echo "  (or PULUMI_CONFIG_PASSPHRASE). Keep it safe: without it the stack's secrets cannot be read." >&2
+    fi
+    pulumi stack init "$STACK"
+
+# Fails unless the pulumi CLI is installed and logged in; logs in to ~/.pulumi when no backend is set up at all
+_pulumi:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! command -v pulumi >/dev/null 2>&1; then
+      echo "error: the pulumi CLI is not installed: brew install pulumi/tap/pulumi, or curl -fsSL https://get.pulumi.com | sh" >&2
+      exit 1
+    fi
+    if pulumi whoami --non-interactive >/dev/null 2>&1; then
+      exit 0
+    fi
+    credentials="${PULUMI_HOME:-$HOME/.pulumi}/credentials.json"
+    if [[ -n "${PULUMI_BACKEND_URL:-}${PULUMI_ACCESS_TOKEN:-}" ]] || grep -Eq '"current": *"[^"]' "$credentials" 2>/dev/null; then
+      echo "error: pulumi has a backend configured but cannot use it:" >&2
+      pulumi whoami --non-interactive >&2 || true
+      echo "Fix that login (pulumi login <backend>); starting an empty state elsewhere would lose track of deployed resources." >&2
+      exit 1
+    fi
+    echo "pulumi: not logged in to any backend, so using the local file backend: pulumi login --local"
+    echo "pulumi: state is kept in ${PULUMI_HOME:-~/.pulumi}; back it up, or move to S3 or Pulumi Cloud (README.md, State backend)"
+    pulumi login --local
+
+# Fails unless Docker with buildx is running (skipped when the stack deploys a prebuilt `image`)
+_docker: _pulumi
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if pulumi config get image --stack "$STACK" >/dev/null 2>&1; then
+      exit 0
+    fi
+    if ! command -v docker >/dev/null 2>&1; then
+      echo "error: docker is not installed; \`just up\` builds the image with Docker and buildx (README.md, Prerequisites)" >&2
+      exit 1
+    fi
+    if ! docker info >/dev/null 2>&1; then
+      echo "error: the Docker daemon is not running: start Docker Desktop, \`colima start\` or \`sudo systemctl start docker\`" >&2
+      exit 1
+    fi
+    if ! docker buildx version >/dev/null 2>&1; then
+      echo "error: docker buildx is missing: install the buildx plugin (README.md, Troubleshooting)" >&2
+      exit 1
+    fi
+
+# Fails unless the AWS CLI v2 is installed
+_aws:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! command -v aws >/dev/null 2>&1; then
+      echo "error: the AWS CLI is not installed (README.md, Prerequisites)" >&2
+      exit 1
+    fi
+    if [[ "$(aws --version 2>&1)" == aws-cli/1.* ]]; then
+      echo "error: these recipes need the AWS CLI v2 (\`aws logs tail\`); found $(aws --version 2>&1)" >&2
+      exit 1
+    fi
+
+# Runs shellcheck on every tracked shell script and on the justfile's bash recipes
+_shellcheck:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    echo "lint: shellcheck"
+    if ! command -v shellcheck >/dev/null 2>&1; then
+      echo "error: shellcheck is not installed: brew install shellcheck, or apt-get install shellcheck" >&2
+      exit 1
+    fi
+    scripts=()
+    while IFS= read -r file; do
+      if [[ "$file" == *.sh || "$(head -n 1 -- "$file" 2>/dev/null)" =~ ^\#!.*[/\ ](ba|da|k)?sh([[:space:]]|$) ]]; then
+        scripts+=("$file")
+      fi
+    done < <(git ls-files --cached --others --exclude-standard 2>/dev/null || find . -path ./.git -prune -o -type f -print)
+    recipes="$(mktemp -d)"
+    trap 'rm -rf "$recipes"' EXIT
+    # Each recipe with a bash shebang becomes justfile-<name>.bash, its interpolations a placeholder word.
+    awk -v dir="$recipes" '
+      /^@?[A-Za-z_][A-Za-z0-9_-]*([ \t][^:]*)?:/ && !/:=/ { split($0, head, /[ :]/); name = head[1]; sub(/^@/, "", name); state = "header"; next }
+      state == "header" && /^([ ]+|\t)#!.*bash/ { out = dir "/justfile-" name ".bash"; state = "body" }
+      state == "body" && /^([ ]+|\t|$)/ { line = $0; sub(/^(    |\t)/, "", line); gsub(/\{\{[^}]*\}\}/, "JUST_VALUE", line); print line > out; next }
+      { state = "" }
+    ' justfile
+    shopt -s nullglob
+    extracted=("$recipes"/*.bash)
+    echo "shellcheck: ${#scripts[@]} scripts (${scripts[*]}) and ${#extracted[@]} bash recipes of the justfile"
+    if (( ${#extracted[@]} > 0 )); then
+      shellcheck --shell=bash "${extracted[@]}"
+    fi
+    if (( ${#scripts[@]} > 0 )); then
+      shellcheck "${scripts[@]}"
+    fi

@@ -1,0 +1,655 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/netip"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// architecture is the CPU architecture of the image and of the Fargate task.
+type architecture string
+
+const (
+	archARM64 architecture = "arm64"
+	archX8664 architecture = "x86_64"
+)
+
+// platform is the Docker build platform for the architecture.
+func (a architecture) platform() string {
+	if a == archX8664 {
+		return "linux/amd64"
+	}
+	return "linux/arm64"
+}
+
+// cpuArchitecture is the ECS runtimePlatform value for the architecture.
+func (a architecture) cpuArchitecture() string {
+	if a == archX8664 {
+		return "X86_64"
+	}
+	return "ARM64"
+}
+
+// egressMode says how tasks reach ECR, CloudWatch Logs and other AWS APIs.
+type egressMode string
+
+const (
+	egressNATPerAZ     egressMode = "natPerAz"
+	egressNATSingle    egressMode = "natSingle"
+	egressPublicIP     egressMode = "publicIp"
+	egressVPCEndpoints egressMode = "vpcEndpoints"
+)
+
+const (
+	configSecretsKey      = "secrets"
+	maxPaths              = 50
+	maxEnvVars            = 100
+	maxTaskCount          = 1000
+	maxHealthCheckPathLen = 1024
+	maxPathPatternLen     = 128
+)
+
+// stackConfig is every setting of a stack, parsed and validated.
+type stackConfig struct {
+	// Region is aws:region; empty means the provider's environment decides.
+	Region            string
+	Architecture      architecture
+	CPU               int
+	Memory            int
+	DesiredCount      int
+	MinCount          int
+	MaxCount          int
+	ContainerPort     int
+	HealthCheckPath   string
+	AvailabilityZones int
+	VpcCIDR           netip.Prefix
+	Egress            egressMode
+	LogRetentionDays  int
+	ContainerInsights bool
+	// Image is a prebuilt image to deploy instead of building one; nil means build.
+	Image              *imageRef
+	Domain             string
+	HostedZone         string
+	Paths              []string
+	DeletionProtection bool
+	Env                map[string]string
+	// Secrets maps an environment variable name to its secret value. Only the names are plain.
+	Secrets     map[string]pulumi.StringOutput
+	AlarmEmail  string
+	Spot        bool
+	IPv6        bool
+	ForceDelete bool
+	FlowLogs    bool
+	AccessLogs  bool
+	WAF         bool
+}
+
+// secretNames returns the names of the configured secrets in a stable order.
+func (c *stackConfig) secretNames() []string {
+	names := make([]string, 0, len(c.Secrets))
+	for name := range c.Secrets {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// configSource is where the parser reads raw values: the stack's config, the key fully qualified.
+type configSource struct {
+	project string
+	lookup  func(key string) (string, bool)
+	secret  func(key string) bool
+}
+
+// loadConfig reads and validates every setting of the stack.
+func loadConfig(ctx *pulumi.Context) (*stackConfig, error) {
+	return parseConfig(configSource{
+		project: ctx.Project(),
+		lookup:  ctx.GetConfig,
+		secret:  ctx.IsConfigSecret,
+	})
+}
+
+// configReader reads typed values and collects every problem instead of stopping at the first.
+type configReader struct {
+	src  configSource
+	errs []error
+}
+
+func (r *configReader) key(name string) string { return r.src.project + ":" + name }
+
+func (r *configReader) fail(name, format string, args ...any) {
+	r.errs = append(r.errs, fmt.Errorf("%s: %s", r.key(name), fmt.Sprintf(format, args...)))
+}
+
+func (r *configReader) raw(name string) (string, bool) {
+	v, ok := r.src.lookup(r.key(name))
+	return v, ok
+}
+
+func (r *configReader) str(name, def string) string {
+	v, ok := r.raw(name)
+	if !ok {
+		return def
+	}
+	return strings.TrimSpace(v)
+}
+
+func (r *configReader) integer(name string, def int) int {
+	v, ok := r.raw(name)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		r.fail(name, "%q is not an integer", v)
+		return def
+	}
+	return n
+}
+
+func (r *configReader) boolean(name string, def bool) bool {
+	v, ok := r.raw(name)
+	if !ok {
+		return def
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		r.fail(name, "%q is not a boolean; allowed: true or false", v)
+		return def
+	}
+	return b
+}
+
+func (r *configReader) strings(name string, def []string) []string {
+	v, ok := r.raw(name)
+	if !ok {
+		return slices.Clone(def)
+	}
+	var out []string
+	if err := json.Unmarshal([]byte(v), &out); err != nil {
+		r.fail(name, "%q is not a list of strings", v)
+		return slices.Clone(def)
+	}
+	return out
+}
+
+// object reads a JSON object of string values. The value itself never appears in an error,
+// because the object may hold secrets.
+func (r *configReader) object(name string) map[string]string {
+	v, ok := r.raw(name)
+	if !ok || strings.TrimSpace(v) == "" {
+		return map[string]string{}
+	}
+	var generic map[string]any
+	dec := json.NewDecoder(strings.NewReader(v))
+	dec.UseNumber()
+	if err := dec.Decode(&generic); err != nil || generic == nil {
+		r.fail(name, "is not an object of NAME: value pairs")
+		return map[string]string{}
+	}
+	out := make(map[string]string, len(generic))
+	for k, val := range generic {
+		switch x := val.(type) {
+		case string:
+			out[k] = x
+		case bool, json.Number:
+			out[k] = fmt.Sprint(x)
+		default:
+			r.fail(name, "value of %s must be a string, number or boolean", k)
+		}
+	}
+	return out
+}
+
+// parseConfig reads every key of the stack, applies the defaults, and validates the values.
+// It reports every problem at once so one preview shows all that needs fixing.
+func parseConfig(src configSource) (*stackConfig, error) {
+	r := &configReader{src: src}
+	region, _ := src.lookup("aws:region")
+	c := &stackConfig{
+		Region:             strings.TrimSpace(region),
+		Architecture:       architecture(r.str("architecture", string(archARM64))),
+		CPU:                r.integer("cpu", 256),
+		Memory:             r.integer("memory", 512),
+		DesiredCount:       r.integer("desiredCount", 2),
+		MinCount:           r.integer("minCount", 2),
+		MaxCount:           r.integer("maxCount", 10),
+		ContainerPort:      r.integer("containerPort", 8080),
+		HealthCheckPath:    r.str("healthCheckPath", "/healthz"),
+		AvailabilityZones:  r.integer("availabilityZones", 2),
+		Egress:             egressMode(r.str("egress", string(egressNATPerAZ))),
+		LogRetentionDays:   r.integer("logRetentionDays", 30),
+		ContainerInsights:  r.boolean("containerInsights", true),
+		Domain:             strings.ToLower(strings.TrimSuffix(r.str("domain", ""), ".")),
+		HostedZone:         r.str("hostedZone", ""),
+		Paths:              r.strings("paths", []string{"/*"}),
+		DeletionProtection: r.boolean("deletionProtection", false),
+		Env:                r.object("env"),
+		AlarmEmail:         r.str("alarmEmail", ""),
+		Spot:               r.boolean("spot", false),
+		IPv6:               r.boolean("ipv6", true),
+		ForceDelete:        r.boolean("forceDelete", false),
+		FlowLogs:           r.boolean("flowLogs", false),
+		AccessLogs:         r.boolean("accessLogs", false),
+		WAF:                r.boolean("waf", false),
+	}
+	cidr := r.str("vpcCidr", "10.0.0.0/16")
+	image := r.str("image", "")
+	secrets := r.object(configSecretsKey)
+
+	validateRegion(r, c.Region)
+	validateArchitecture(r, c.Architecture)
+	validateTaskSize(r, c.CPU, c.Memory)
+	validateCounts(r, c.DesiredCount, c.MinCount, c.MaxCount)
+	validatePort(r, "containerPort", c.ContainerPort)
+	validateHealthCheckPath(r, c.HealthCheckPath)
+	if c.AvailabilityZones < 2 || c.AvailabilityZones > 3 {
+		r.fail("availabilityZones", "%d is not allowed; allowed: 2 or 3", c.AvailabilityZones)
+	}
+	c.VpcCIDR = validateVpcCIDR(r, cidr)
+	validateEgress(r, c.Egress)
+	if !slices.Contains(logRetentionValues, c.LogRetentionDays) {
+		r.fail("logRetentionDays", "%d is not a retention CloudWatch Logs accepts; allowed: %s",
+			c.LogRetentionDays, joinInts(logRetentionValues))
+	}
+	c.Image = validateImage(r, image)
+	validateDomain(r, c.Domain, c.HostedZone)
+	validatePaths(r, c.Paths)
+	validateEnv(r, c.Env)
+	c.Secrets = validateSecrets(r, secrets)
+	validateAlarmEmail(r, c.AlarmEmail)
+
+	if err := errors.Join(r.errs...); err != nil {
+		return nil, fmt.Errorf("invalid stack config:\n%w", err)
+	}
+	return c, nil
+}
+
+var (
+	// logRetentionValues are the retention periods CloudWatch Logs accepts, in days.
+	logRetentionValues = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+		1827, 2192, 2557, 2922, 3288, 3653}
+	regionPattern   = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+	envNamePattern  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	zoneIDPattern   = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
+	dnsLabelPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	// albPathPattern is the character set an ALB path-pattern condition accepts.
+	albPathPattern = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]*$`)
+	// imagePattern is a Docker image reference: registry/repository with a tag, a digest or both.
+	imagePattern = regexp.MustCompile(`^(?P<name>(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*` +
+		`(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?` +
+		`(?:@(?P<digest>sha256:[a-f0-9]{64}))?$`)
+	ecrHostPattern = regexp.MustCompile(`^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$`)
+	// reservedEnv are set by the program from other keys; the value says which.
+	reservedEnv = map[string]string{
+		"PORT":             "containerPort",
+		"APP_VERSION":      "the image tag",
+		"SHUTDOWN_TIMEOUT": "the task's stopTimeout",
+		"TRUSTED_PROXIES":  "vpcCidr",
+	}
+	// secretLikeEnv are name fragments that mark a value as a secret (Security Hub ECS.8, Trivy AVD-AWS-0036).
+	secretLikeEnv = []string{"PASSWORD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY",
+		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGINE_AUTH_DATA"}
+	logLevels = []string{"debug", "info", "warn", "error"}
+)
+
+// fargateMemory lists, for each Fargate CPU value, the memory sizes (MiB) it accepts.
+func fargateMemory(cpu int) []int {
+	span := func(from, to, step int) []int {
+		var out []int
+		for m := from; m <= to; m += step {
+			out = append(out, m)
+		}
+		return out
+	}
+	switch cpu {
+	case 256:
+		return []int{512, 1024, 2048}
+	case 512:
+		return span(1024, 4096, 1024)
+	case 1024:
+		return span(2048, 8192, 1024)
+	case 2048:
+		return span(4096, 16384, 1024)
+	case 4096:
+		return span(8192, 30720, 1024)
+	case 8192:
+		return span(16384, 61440, 4096)
+	case 16384:
+		return span(32768, 122880, 8192)
+	}
+	return nil
+}
+
+func validateRegion(r *configReader, region string) {
+	if region != "" && !regionPattern.MatchString(region) {
+		r.errs = append(r.errs, fmt.Errorf("aws:region: %q is not an AWS region name (e.g. us-east-1)", region))
+	}
+}
+
+func validateArchitecture(r *configReader, a architecture) {
+	if a != archARM64 && a != archX8664 {
+		r.fail("architecture", "%q is not allowed; allowed: arm64 or x86_64", a)
+	}
+}
+
+func validateTaskSize(r *configReader, cpu, memory int) {
+	allowed := fargateMemory(cpu)
+	if allowed == nil {
+		r.fail("cpu", "%d is not a Fargate CPU value; allowed: 256, 512, 1024, 2048, 4096, 8192, 16384", cpu)
+		return
+	}
+	if !slices.Contains(allowed, memory) {
+		r.fail("memory", "%d MiB is not valid with cpu %d; Fargate allows %s", memory, cpu, describeMemory(allowed))
+	}
+}
+
+func describeMemory(allowed []int) string {
+	if len(allowed) <= 4 {
+		return joinInts(allowed)
+	}
+	return fmt.Sprintf("%d to %d in steps of %d", allowed[0], allowed[len(allowed)-1], allowed[1]-allowed[0])
+}
+
+func validateCounts(r *configReader, desired, minCount, maxCount int) {
+	ok := true
+	if minCount < 0 || minCount > maxTaskCount {
+		r.fail("minCount", "%d is out of range; allowed: 0 to %d", minCount, maxTaskCount)
+		ok = false
+	}
+	if maxCount < 1 || maxCount > maxTaskCount {
+		r.fail("maxCount", "%d is out of range; allowed: 1 to %d", maxCount, maxTaskCount)
+		ok = false
+	}
+	if desired < 0 || desired > maxTaskCount {
+		r.fail("desiredCount", "%d is out of range; allowed: 0 to %d", desired, maxTaskCount)
+		ok = false
+	}
+	if !ok {
+		return
+	}
+	if minCount > maxCount {
+		r.fail("minCount", "%d is greater than maxCount %d; allowed: minCount <= maxCount", minCount, maxCount)
+		return
+	}
+	if desired < minCount || desired > maxCount {
+		r.fail("desiredCount", "%d is outside minCount..maxCount (%d..%d); allowed: a count within those bounds",
+			desired, minCount, maxCount)
+	}
+}
+
+func validatePort(r *configReader, name string, port int) {
+	if port < 1 || port > 65535 {
+		r.fail(name, "%d is not a TCP port; allowed: 1 to 65535", port)
+	}
+}
+
+func validateHealthCheckPath(r *configReader, path string) {
+	if len(path) > maxHealthCheckPathLen || !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " \t*?#") {
+		r.fail("healthCheckPath", "%q is not allowed; allowed: an absolute URL path starting with / (no spaces, "+
+			"wildcards or fragments), at most %d characters", path, maxHealthCheckPathLen)
+	}
+}
+
+// validateVpcCIDR accepts a private IPv4 network of size /16 to /23: room for 16 subnets
+// of at least /27, the smallest subnet an ALB accepts.
+func validateVpcCIDR(r *configReader, raw string) netip.Prefix {
+	p, err := netip.ParsePrefix(raw)
+	allowed := "allowed: a private IPv4 network (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10) " +
+		"of size /16 to /23, e.g. 10.0.0.0/16"
+	switch {
+	case err != nil || !p.Addr().Is4():
+		r.fail("vpcCidr", "%q is not an IPv4 CIDR; %s", raw, allowed)
+		return netip.Prefix{}
+	case p.Masked() != p:
+		r.fail("vpcCidr", "%q has host bits set; did you mean %s? %s", raw, p.Masked(), allowed)
+		return netip.Prefix{}
+	case p.Bits() < 16 || p.Bits() > 23:
+		r.fail("vpcCidr", "%q is a /%d; %s", raw, p.Bits(), allowed)
+		return netip.Prefix{}
+	}
+	for _, private := range []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"} {
+		if netip.MustParsePrefix(private).Contains(p.Addr()) {
+			return p
+		}
+	}
+	r.fail("vpcCidr", "%q is not a private range; %s", raw, allowed)
+	return netip.Prefix{}
+}
+
+func validateEgress(r *configReader, e egressMode) {
+	switch e {
+	case egressNATPerAZ, egressNATSingle, egressPublicIP, egressVPCEndpoints:
+	default:
+		r.fail("egress", "%q is not allowed; allowed: natPerAz, natSingle, publicIp or vpcEndpoints", e)
+	}
+}
+
+// imageRef is a parsed prebuilt image reference.
+type imageRef struct {
+	// URI is the reference as configured.
+	URI        string
+	Repository string // registry host and path, without tag or digest
+	Tag        string
+	Digest     string
+	// ECR holds the repository's account, region and name when the image lives in Amazon ECR.
+	ECR *ecrRepository
+}
+
+// ecrRepository identifies an ECR repository.
+type ecrRepository struct {
+	Account, Region, Name string
+}
+
+// arn is the repository's ARN.
+func (e ecrRepository) arn() string {
+	partition := partitionForRegion(e.Region)
+	return fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", partition, e.Region, e.Account, e.Name)
+}
+
+// version is what APP_VERSION reports for the image: its tag, or its digest when it has none.
+func (i *imageRef) version() string {
+	if i.Tag != "" {
+		return i.Tag
+	}
+	return i.Digest
+}
+
+func validateImage(r *configReader, raw string) *imageRef {
+	if raw == "" {
+		return nil
+	}
+	m := imagePattern.FindStringSubmatch(raw)
+	if m == nil || len(raw) > 1024 {
+		r.fail("image", "%q is not an image reference; allowed: REGISTRY/REPOSITORY:TAG or "+
+			"REGISTRY/REPOSITORY@sha256:DIGEST, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/api@sha256:…", raw)
+		return nil
+	}
+	ref := &imageRef{
+		URI:        raw,
+		Repository: m[imagePattern.SubexpIndex("name")],
+		Tag:        m[imagePattern.SubexpIndex("tag")],
+		Digest:     m[imagePattern.SubexpIndex("digest")],
+	}
+	if ref.Tag == "" && ref.Digest == "" {
+		r.fail("image", "%q has neither a tag nor a digest; allowed: a pinned reference such as "+
+			"REPOSITORY:TAG or REPOSITORY@sha256:DIGEST", raw)
+		return nil
+	}
+	if host, path, ok := strings.Cut(ref.Repository, "/"); ok {
+		if e := ecrHostPattern.FindStringSubmatch(host); e != nil {
+			ref.ECR = &ecrRepository{Account: e[1], Region: e[2], Name: path}
+		}
+	}
+	return ref
+}
+
+// validateDomain checks the custom-domain keys' syntax: a hostname, and a hosted zone given by
+// ID or by a name that contains the domain.
+func validateDomain(r *configReader, domain, zone string) {
+	if domain != "" && !isHostname(domain) {
+		r.fail("domain", "%q is not a hostname; allowed: a fully qualified DNS name such as api.example.com "+
+			"(lowercase letters, digits and hyphens, no wildcard)", domain)
+	}
+	if zone == "" {
+		return
+	}
+	if domain == "" {
+		r.fail("hostedZone", "%q is set without domain; allowed: set domain too, or leave hostedZone empty", zone)
+		return
+	}
+	if zoneIDPattern.MatchString(zone) {
+		return
+	}
+	name := strings.ToLower(strings.TrimSuffix(zone, "."))
+	if !isHostname(name) {
+		r.fail("hostedZone", "%q is neither a Route 53 zone ID (Z…) nor a zone name", zone)
+		return
+	}
+	if domain != name && !strings.HasSuffix(domain, "."+name) {
+		r.fail("hostedZone", "%q does not contain domain %q; allowed: the zone of the domain or of a parent", zone, domain)
+	}
+}
+
+func isHostname(s string) bool {
+	if len(s) > 253 {
+		return false
+	}
+	labels := strings.Split(s, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if !dnsLabelPattern.MatchString(l) {
+			return false
+		}
+	}
+	return true
+}
+
+// validatePaths checks each ALB path pattern the listener forwards to the service.
+func validatePaths(r *configReader, paths []string) {
+	if len(paths) == 0 {
+		r.fail("paths", "is empty; allowed: one or more path patterns such as [\"/*\"]")
+		return
+	}
+	if len(paths) > maxPaths {
+		r.fail("paths", "has %d patterns; allowed: at most %d", len(paths), maxPaths)
+	}
+	seen := map[string]bool{}
+	for _, p := range paths {
+		switch {
+		case len(p) > maxPathPatternLen:
+			r.fail("paths", "%q is longer than %d characters", p, maxPathPatternLen)
+		case !albPathPattern.MatchString(p):
+			r.fail("paths", "%q is not an ALB path pattern; allowed: starts with / and uses only "+
+				"A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & and the wildcards * and ?", p)
+		case seen[p]:
+			r.fail("paths", "%q is listed twice", p)
+		}
+		seen[p] = true
+	}
+}
+
+func validateEnv(r *configReader, env map[string]string) {
+	if len(env) > maxEnvVars {
+		r.fail("env", "has %d variables; allowed: at most %d", len(env), maxEnvVars)
+	}
+	for _, name := range sortedKeys(env) {
+		switch {
+		case !envNamePattern.MatchString(name):
+			r.fail("env", "%q is not an environment variable name; allowed: letters, digits and _, "+
+				"not starting with a digit", name)
+		case reservedEnv[name] != "":
+			r.fail("env", "%s is set by the program from %s; remove it from env", name, reservedEnv[name])
+		case strings.HasPrefix(strings.ToUpper(name), "ECS_"):
+			r.fail("env", "%s uses the ECS_ prefix that ECS reserves; allowed: any other name", name)
+		case looksSecret(name):
+			r.fail("env", "%s looks like a secret; put it in secrets (pulumi config set --secret --path "+
+				"'secrets.%s' VALUE) so it is injected from Secrets Manager (Security Hub ECS.8)", name, name)
+		case name == "LOG_LEVEL" && !slices.Contains(logLevels, env[name]):
+			r.fail("env", "LOG_LEVEL %q is not allowed; allowed: debug, info, warn or error", env[name])
+		}
+	}
+}
+
+func looksSecret(name string) bool {
+	upper := strings.ToUpper(name)
+	for _, s := range secretLikeEnv {
+		if strings.Contains(upper, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// validateSecrets checks the secret names and wraps each value as a secret output.
+// No message ever includes a value.
+func validateSecrets(r *configReader, secrets map[string]string) map[string]pulumi.StringOutput {
+	out := make(map[string]pulumi.StringOutput, len(secrets))
+	if len(secrets) > 0 && r.src.secret != nil && !r.src.secret(r.key(configSecretsKey)) {
+		r.fail(configSecretsKey, "holds plain-text values; allowed: values set with "+
+			"pulumi config set --secret --path 'secrets.NAME' VALUE")
+	}
+	for _, name := range sortedKeys(secrets) {
+		switch {
+		case !envNamePattern.MatchString(name):
+			r.fail(configSecretsKey, "%q is not an environment variable name; allowed: letters, digits and _, "+
+				"not starting with a digit", name)
+		case reservedEnv[name] != "":
+			r.fail(configSecretsKey, "%s is set by the program from %s; choose another name", name, reservedEnv[name])
+		case secrets[name] == "":
+			r.fail(configSecretsKey, "%s is empty; allowed: a non-empty value", name)
+		}
+		out[name] = pulumi.ToSecret(pulumi.String(secrets[name])).(pulumi.StringOutput)
+	}
+	return out
+}
+
+func validateAlarmEmail(r *configReader, email string) {
+	if email == "" {
+		return
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") {
+		r.fail("alarmEmail", "%q is not an email address; allowed: a bare address such as ops@example.com", email)
+	}
+}
+
+// partitionForRegion is the ARN partition of a region.
+func partitionForRegion(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ", ")
+}

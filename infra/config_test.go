@@ -1,0 +1,368 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+)
+
+// parseMap parses config given as project keys (or namespaced keys) to values.
+func parseMap(kv map[string]string, secretKeys ...string) (*stackConfig, error) {
+	full := map[string]string{}
+	for k, v := range kv {
+		if !strings.Contains(k, ":") {
+			k = testProject + ":" + k
+		}
+		full[k] = v
+	}
+	return parseConfig(configSource{
+		project: testProject,
+		lookup:  func(k string) (string, bool) { v, ok := full[k]; return v, ok },
+		secret:  func(k string) bool { return slices.Contains(secretKeys, strings.TrimPrefix(k, testProject+":")) },
+	})
+}
+
+// configErrors splits a parseConfig error into its individual problems.
+func configErrors(err error) []error {
+	joined, ok := errors.Unwrap(err).(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
+	}
+	return joined.Unwrap()
+}
+
+func TestConfigDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := parseMap(nil)
+	if err != nil {
+		t.Fatalf("parse empty config: %v", err)
+	}
+	checks := []struct {
+		key       string
+		got, want any
+	}{
+		{"architecture", c.Architecture, archARM64},
+		{"cpu", c.CPU, 256},
+		{"memory", c.Memory, 512},
+		{"desiredCount", c.DesiredCount, 2},
+		{"minCount", c.MinCount, 2},
+		{"maxCount", c.MaxCount, 10},
+		{"containerPort", c.ContainerPort, 8080},
+		{"healthCheckPath", c.HealthCheckPath, "/healthz"},
+		{"availabilityZones", c.AvailabilityZones, 2},
+		{"vpcCidr", c.VpcCIDR.String(), "10.0.0.0/16"},
+		{"egress", c.Egress, egressNATPerAZ},
+		{"logRetentionDays", c.LogRetentionDays, 30},
+		{"containerInsights", c.ContainerInsights, true},
+		{"image", c.Image == nil, true},
+		{"domain", c.Domain, ""},
+		{"hostedZone", c.HostedZone, ""},
+		{"paths", strings.Join(c.Paths, ","), "/*"},
+		{"deletionProtection", c.DeletionProtection, false},
+		{"env", len(c.Env), 0},
+		{"secrets", len(c.Secrets), 0},
+		{"alarmEmail", c.AlarmEmail, ""},
+		{"spot", c.Spot, false},
+		{"ipv6", c.IPv6, true},
+		{"forceDelete", c.ForceDelete, false},
+		{"flowLogs", c.FlowLogs, false},
+		{"accessLogs", c.AccessLogs, false},
+		{"waf", c.WAF, false},
+	}
+	for _, ch := range checks {
+		if ch.got != ch.want {
+			t.Errorf("default %s = %v, want %v", ch.key, ch.got, ch.want)
+		}
+	}
+}
+
+// TestConfigRejects feeds one bad value at a time and expects exactly one error that names the
+// key, the value and what is allowed.
+func TestConfigRejects(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		config  map[string]string
+		secrets []string
+		key     string
+		want    []string // substrings of the message: the value and what is allowed
+	}{
+		"architecture unknown":          {map[string]string{"architecture": "amd64"}, nil, "architecture", []string{`"amd64"`, "arm64 or x86_64"}},
+		"cpu not fargate":               {map[string]string{"cpu": "300"}, nil, "cpu", []string{"300", "256, 512, 1024"}},
+		"cpu not integer":               {map[string]string{"cpu": "a lot"}, nil, "cpu", []string{`"a lot"`, "not an integer"}},
+		"memory not valid for cpu":      {map[string]string{"cpu": "256", "memory": "4096"}, nil, "memory", []string{"4096", "cpu 256", "512, 1024, 2048"}},
+		"memory not valid for cpu 1024": {map[string]string{"cpu": "1024", "memory": "1024"}, nil, "memory", []string{"1024 MiB", "2048 to 8192 in steps of 1024"}},
+		"desiredCount above maxCount":   {map[string]string{"desiredCount": "11"}, nil, "desiredCount", []string{"11", "2..10"}},
+		"desiredCount below minCount":   {map[string]string{"desiredCount": "1"}, nil, "desiredCount", []string{"1", "2..10"}},
+		"desiredCount negative":         {map[string]string{"desiredCount": "-1", "minCount": "0"}, nil, "desiredCount", []string{"-1", "0 to 1000"}},
+		"minCount above maxCount":       {map[string]string{"minCount": "5", "maxCount": "4", "desiredCount": "4"}, nil, "minCount", []string{"5", "maxCount 4"}},
+		"maxCount zero":                 {map[string]string{"maxCount": "0", "minCount": "0", "desiredCount": "0"}, nil, "maxCount", []string{"0", "1 to 1000"}},
+		"containerPort zero":            {map[string]string{"containerPort": "0"}, nil, "containerPort", []string{"0", "1 to 65535"}},
+		"containerPort too big":         {map[string]string{"containerPort": "70000"}, nil, "containerPort", []string{"70000", "1 to 65535"}},
+		"healthCheckPath relative":      {map[string]string{"healthCheckPath": "healthz"}, nil, "healthCheckPath", []string{`"healthz"`, "starting with /"}},
+		"availabilityZones one":         {map[string]string{"availabilityZones": "1"}, nil, "availabilityZones", []string{"1", "2 or 3"}},
+		"availabilityZones four":        {map[string]string{"availabilityZones": "4"}, nil, "availabilityZones", []string{"4", "2 or 3"}},
+		"vpcCidr not a cidr":            {map[string]string{"vpcCidr": "10.0.0.0"}, nil, "vpcCidr", []string{`"10.0.0.0"`, "/16 to /23"}},
+		"vpcCidr bad prefix":            {map[string]string{"vpcCidr": "10.0.0.0/33"}, nil, "vpcCidr", []string{`"10.0.0.0/33"`, "private IPv4"}},
+		"vpcCidr host bits":             {map[string]string{"vpcCidr": "10.0.1.0/16"}, nil, "vpcCidr", []string{`"10.0.1.0/16"`, "10.0.0.0/16"}},
+		"vpcCidr too large":             {map[string]string{"vpcCidr": "10.0.0.0/8"}, nil, "vpcCidr", []string{`"10.0.0.0/8"`, "/16 to /23"}},
+		"vpcCidr too small":             {map[string]string{"vpcCidr": "10.0.0.0/24"}, nil, "vpcCidr", []string{`"10.0.0.0/24"`, "/16 to /23"}},
+		"vpcCidr public":                {map[string]string{"vpcCidr": "8.8.0.0/16"}, nil, "vpcCidr", []string{`"8.8.0.0/16"`, "not a private range"}},
+		"vpcCidr ipv6":                  {map[string]string{"vpcCidr": "fd00::/56"}, nil, "vpcCidr", []string{`"fd00::/56"`, "IPv4"}},
+		"egress unknown":                {map[string]string{"egress": "nat"}, nil, "egress", []string{`"nat"`, "natPerAz, natSingle, publicIp or vpcEndpoints"}},
+		"logRetentionDays not accepted": {map[string]string{"logRetentionDays": "10"}, nil, "logRetentionDays", []string{"10", "1, 3, 5, 7, 14, 30"}},
+		"logRetentionDays never":        {map[string]string{"logRetentionDays": "0"}, nil, "logRetentionDays", []string{"0", "3653"}},
+		"containerInsights not bool":    {map[string]string{"containerInsights": "yes"}, nil, "containerInsights", []string{`"yes"`, "true or false"}},
+		"deletionProtection not bool":   {map[string]string{"deletionProtection": "maybe"}, nil, "deletionProtection", []string{`"maybe"`, "true or false"}},
+		"image not a reference":         {map[string]string{"image": "Not An Image"}, nil, "image", []string{`"Not An Image"`, "REPOSITORY:TAG"}},
+		"image without tag or digest":   {map[string]string{"image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/api"}, nil, "image", []string{"neither a tag nor a digest", "REPOSITORY@sha256:DIGEST"}},
+		"image short digest":            {map[string]string{"image": "repo/api@sha256:abc"}, nil, "image", []string{`"repo/api@sha256:abc"`, "REPOSITORY:TAG"}},
+		"domain not a hostname":         {map[string]string{"domain": "api_example.com"}, nil, "domain", []string{`"api_example.com"`, "api.example.com"}},
+		"domain wildcard":               {map[string]string{"domain": "*.example.com"}, nil, "domain", []string{`"*.example.com"`, "no wildcard"}},
+		"hostedZone without domain":     {map[string]string{"hostedZone": "example.com"}, nil, "hostedZone", []string{`"example.com"`, "set domain too"}},
+		"hostedZone not the domain's":   {map[string]string{"domain": "api.example.com", "hostedZone": "example.org"}, nil, "hostedZone", []string{`"example.org"`, "zone of the domain"}},
+		"paths empty":                   {map[string]string{"paths": "[]"}, nil, "paths", []string{"is empty", `["/*"]`}},
+		"paths not a list":              {map[string]string{"paths": "/api/*"}, nil, "paths", []string{`"/api/*"`, "list of strings"}},
+		"paths relative":                {map[string]string{"paths": `["api/*"]`}, nil, "paths", []string{`"api/*"`, "starts with /"}},
+		"paths bad character":           {map[string]string{"paths": `["/api/<x>"]`}, nil, "paths", []string{`"/api/<x>"`, "wildcards * and ?"}},
+		"paths too long":                {map[string]string{"paths": `["/` + strings.Repeat("a", 128) + `"]`}, nil, "paths", []string{"longer than 128"}},
+		"paths duplicate":               {map[string]string{"paths": `["/a","/a"]`}, nil, "paths", []string{`"/a"`, "twice"}},
+		"env not an object":             {map[string]string{"env": `["A"]`}, nil, "env", []string{"not an object"}},
+		"env bad name":                  {map[string]string{"env": `{"1ST":"x"}`}, nil, "env", []string{`"1ST"`, "letters, digits and _"}},
+		"env reserved name":             {map[string]string{"env": `{"PORT":"9000"}`}, nil, "env", []string{"PORT", "containerPort"}},
+		"env ECS prefix":                {map[string]string{"env": `{"ECS_AGENT":"x"}`}, nil, "env", []string{"ECS_AGENT", "ECS_ prefix"}},
+		"env looks secret (ECS.8)":      {map[string]string{"env": `{"DB_PASSWORD":"hunter2"}`}, nil, "env", []string{"DB_PASSWORD", "put it in secrets", "ECS.8"}},
+		"env api key (ECS.8)":           {map[string]string{"env": `{"STRIPE_API_KEY":"k"}`}, nil, "env", []string{"STRIPE_API_KEY", "secrets"}},
+		"env LOG_LEVEL unknown":         {map[string]string{"env": `{"LOG_LEVEL":"verbose"}`}, nil, "env", []string{`"verbose"`, "debug, info, warn or error"}},
+		"secrets in plain text":         {map[string]string{"secrets": `{"DB_PASSWORD":"x"}`}, nil, "secrets", []string{"plain-text", "--secret"}},
+		"secrets bad name":              {map[string]string{"secrets": `{"db-password":"x"}`}, []string{"secrets"}, "secrets", []string{`"db-password"`, "letters, digits and _"}},
+		"secrets reserved name":         {map[string]string{"secrets": `{"APP_VERSION":"x"}`}, []string{"secrets"}, "secrets", []string{"APP_VERSION", "choose another name"}},
+		"secrets empty value":           {map[string]string{"secrets": `{"TOKEN":""}`}, []string{"secrets"}, "secrets", []string{"TOKEN is empty"}},
+		"alarmEmail not an address":     {map[string]string{"alarmEmail": "ops at example"}, nil, "alarmEmail", []string{`"ops at example"`, "ops@example.com"}},
+		"alarmEmail with name":          {map[string]string{"alarmEmail": "Ops <ops@example.com>"}, nil, "alarmEmail", []string{"bare address"}},
+		"spot not bool":                 {map[string]string{"spot": "sometimes"}, nil, "spot", []string{`"sometimes"`, "true or false"}},
+		"ipv6 not bool":                 {map[string]string{"ipv6": "2"}, nil, "ipv6", []string{`"2"`, "true or false"}},
+		"forceDelete not bool":          {map[string]string{"forceDelete": "y"}, nil, "forceDelete", []string{`"y"`, "true or false"}},
+		"flowLogs not bool":             {map[string]string{"flowLogs": "on"}, nil, "flowLogs", []string{`"on"`, "true or false"}},
+		"accessLogs not bool":           {map[string]string{"accessLogs": "on"}, nil, "accessLogs", []string{`"on"`, "true or false"}},
+		"waf not bool":                  {map[string]string{"waf": "on"}, nil, "waf", []string{`"on"`, "true or false"}},
+		"aws region malformed":          {map[string]string{"aws:region": "moon-base"}, nil, "aws:region", []string{`"moon-base"`, "us-east-1"}},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := parseMap(tt.config, tt.secrets...)
+			if err == nil {
+				t.Fatalf("config %v accepted, want an error about %s", tt.config, tt.key)
+			}
+			errs := configErrors(err)
+			if len(errs) != 1 {
+				t.Fatalf("%d errors, want 1: %v", len(errs), err)
+			}
+			msg := errs[0].Error()
+			key := tt.key
+			if !strings.Contains(key, ":") {
+				key = testProject + ":" + key
+			}
+			if !strings.HasPrefix(msg, key+": ") {
+				t.Errorf("error %q does not start with the key %q", msg, key)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not mention %q", msg, w)
+				}
+			}
+		})
+	}
+}
+
+func TestConfigReportsEveryErrorAtOnce(t *testing.T) {
+	t.Parallel()
+	_, err := parseMap(map[string]string{
+		"architecture":     "sparc",
+		"cpu":              "100",
+		"egress":           "none",
+		"vpcCidr":          "nope",
+		"logRetentionDays": "2",
+		"containerPort":    "-1",
+		"paths":            `["x"]`,
+	})
+	if err == nil {
+		t.Fatal("bad config accepted")
+	}
+	errs := configErrors(err)
+	if got, want := len(errs), 7; got != want {
+		t.Errorf("%d errors, want %d: %v", got, want, err)
+	}
+	for _, key := range []string{"architecture", "cpu", "egress", "vpcCidr", "logRetentionDays", "containerPort", "paths"} {
+		if !strings.Contains(err.Error(), testProject+":"+key+": ") {
+			t.Errorf("error does not report %s:\n%v", key, err)
+		}
+	}
+}
+
+func TestConfigAccepts(t *testing.T) {
+	t.Parallel()
+	tests := map[string]map[string]string{
+		"x86_64 and a large task": {"architecture": "x86_64", "cpu": "4096", "memory": "30720"},
+		"largest task":            {"cpu": "16384", "memory": "122880"},
+		"dev counts":              {"desiredCount": "1", "minCount": "1", "maxCount": "2"},
+		"scaled to zero":          {"desiredCount": "0", "minCount": "0"},
+		"three zones":             {"availabilityZones": "3", "vpcCidr": "172.16.0.0/20"},
+		"smallest vpc":            {"vpcCidr": "192.168.10.0/23"},
+		"each egress":             {"egress": "vpcEndpoints"},
+		"year of logs":            {"logRetentionDays": "365"},
+		"prebuilt by digest":      {"image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api@sha256:" + strings.Repeat("a", 64)},
+		"prebuilt by tag":         {"image": "ghcr.io/acme/api:v1.2.3"},
+		"domain and zone name":    {"domain": "API.Example.com.", "hostedZone": "example.com."},
+		"domain and zone id":      {"domain": "api.example.com", "hostedZone": "Z0123456789ABCDEFGHIJ"},
+		"many paths":              {"paths": `["/api/v1/*","/healthz","/docs/*","/a","/b","/c"]`},
+		"env":                     {"env": `{"LOG_LEVEL":"debug","FEATURE_X":"on","RETRIES":3}`},
+		"secrets":                 {"secrets": `{"DB_PASSWORD":"hunter2"}`},
+		"alarm email":             {"alarmEmail": "ops@example.com"},
+		"all switches":            {"spot": "true", "ipv6": "false", "forceDelete": "true", "flowLogs": "true", "accessLogs": "true", "waf": "true", "deletionProtection": "true", "containerInsights": "false"},
+	}
+	for name, kv := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := parseMap(kv, "secrets"); err != nil {
+				t.Errorf("config %v rejected: %v", kv, err)
+			}
+		})
+	}
+}
+
+// TestFargateTaskSizes checks the CPU and memory pairs against the Fargate task size table.
+func TestFargateTaskSizes(t *testing.T) {
+	t.Parallel()
+	valid := map[int][]int{
+		256:   {512, 1024, 2048},
+		512:   {1024, 2048, 3072, 4096},
+		1024:  {2048, 3072, 4096, 5120, 6144, 7168, 8192},
+		2048:  {4096, 8192, 12288, 16384},
+		4096:  {8192, 16384, 30720},
+		8192:  {16384, 20480, 61440},
+		16384: {32768, 40960, 122880},
+	}
+	invalid := map[int][]int{
+		256:   {256, 3072},
+		512:   {512, 5120},
+		1024:  {1024, 9216},
+		2048:  {2048, 17408},
+		4096:  {4096, 31744},
+		8192:  {8192, 18432, 65536},
+		16384: {16384, 36864, 131072},
+	}
+	for cpu, mems := range valid {
+		for _, mem := range mems {
+			if _, err := parseMap(map[string]string{"cpu": fmt.Sprint(cpu), "memory": fmt.Sprint(mem)}); err != nil {
+				t.Errorf("cpu %d memory %d rejected: %v", cpu, mem, err)
+			}
+		}
+	}
+	for cpu, mems := range invalid {
+		for _, mem := range mems {
+			if _, err := parseMap(map[string]string{"cpu": fmt.Sprint(cpu), "memory": fmt.Sprint(mem)}); err == nil {
+				t.Errorf("cpu %d memory %d accepted", cpu, mem)
+			}
+		}
+	}
+}
+
+func TestConfigParsesTypedValues(t *testing.T) {
+	t.Parallel()
+	c, err := parseMap(map[string]string{
+		"image":  "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api@sha256:" + strings.Repeat("b", 64),
+		"domain": "API.Example.com.",
+		"env":    `{"RETRIES":3,"DEBUG":true,"LIMIT":1000000}`,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Image == nil || c.Image.ECR == nil {
+		t.Fatalf("image %+v not recognised as ECR", c.Image)
+	}
+	if got, want := c.Image.ECR.arn(), "arn:aws:ecr:eu-west-1:123456789012:repository/team/api"; got != want {
+		t.Errorf("image repository ARN = %q, want %q", got, want)
+	}
+	if got, want := c.Image.version(), "sha256:"+strings.Repeat("b", 64); got != want {
+		t.Errorf("image version = %q, want %q", got, want)
+	}
+	if got, want := c.Domain, "api.example.com"; got != want {
+		t.Errorf("domain = %q, want %q", got, want)
+	}
+	if got, want := c.Env["RETRIES"]+","+c.Env["DEBUG"]+","+c.Env["LIMIT"], "3,true,1000000"; got != want {
+		t.Errorf("env values = %q, want %q", got, want)
+	}
+	cn, err := parseMap(map[string]string{"image": "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/api:v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cn.Image.ECR.arn(), "arn:aws-cn:ecr:cn-north-1:123456789012:repository/api"; got != want {
+		t.Errorf("China image repository ARN = %q, want %q", got, want)
+	}
+}
+
+// TestConfigSecretsStaySecret: secret values are wrapped as secret outputs and never appear in an
+// error message (Security Hub ECS.8).
+func TestConfigSecretsStaySecret(t *testing.T) {
+	t.Parallel()
+	const value = "s3cr3t-value-never-printed"
+	_, err := parseMap(map[string]string{"secrets": `{"bad name":"` + value + `","OK":"` + value + `"}`})
+	if err == nil {
+		t.Fatal("bad secret names accepted")
+	}
+	if strings.Contains(err.Error(), value) {
+		t.Errorf("error leaks a secret value: %v", err)
+	}
+
+	c, err := parseMap(map[string]string{"secrets": `{"DB_PASSWORD":"` + value + `"}`}, "secrets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(c.secretNames(), ","), "DB_PASSWORD"; got != want {
+		t.Errorf("secret names = %q, want %q", got, want)
+	}
+	err = pulumi.RunErr(func(ctx *pulumi.Context) error {
+		res, err := internals.UnsafeAwaitOutput(ctx.Context(), c.Secrets["DB_PASSWORD"])
+		if err != nil {
+			return err
+		}
+		if !res.Secret {
+			t.Error("secret value is not marked secret")
+		}
+		if res.Value != value {
+			t.Errorf("secret value = %v, want the configured value", res.Value)
+		}
+		return nil
+	}, pulumi.WithMocks(testProject, testStack, newMockCloud()))
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBadConfigDeclaresNothing: validation runs before any resource exists, so a bad value
+// fails `pulumi preview` with the message and nothing else.
+func TestBadConfigDeclaresNothing(t *testing.T) {
+	t.Parallel()
+	m := newMockCloud()
+	_, err := runStack(t, m, withConfig(map[string]string{"cpu": "100", "egress": "none"}), asPreview())
+	if err == nil {
+		t.Fatal("program accepted bad config")
+	}
+	for _, want := range []string{"gin-fargate:cpu", "gin-fargate:egress"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+	if got := len(m.records()); got != 0 {
+		t.Errorf("%d resources declared before validation failed, want 0", got)
+	}
+	if got := len(m.calls); got != 0 {
+		t.Errorf("%d lookups made before validation failed, want 0", got)
+	}
+}

@@ -1,0 +1,638 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+)
+
+const (
+	testProject = "gin-fargate"
+	testStack   = "test"
+	testAccount = "123456789012"
+	testRegion  = "us-east-1"
+	// testDigest is the digest the mocked registry reports for an existing image.
+	testDigest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+	providerType  = "pulumi:providers:aws"
+	awsxImageType = "awsx:ecr:Image"
+)
+
+// invokeFunc answers one invoke (a data-source lookup) of the program.
+type invokeFunc func(args resource.PropertyMap) (resource.PropertyMap, error)
+
+// resourceRecord is one registration the program made, with its inputs and options.
+type resourceRecord struct {
+	Type, Name, URN, ID string
+	Custom, Remote      bool
+	Inputs              resource.PropertyMap
+	State               resource.PropertyMap // what the mock answered: inputs plus computed outputs
+	Parent              string               // parent URN
+	Provider            string               // provider reference, "URN::ID"
+	Providers           map[string]string
+	RetainOnDelete      bool
+	Protect             bool
+	IgnoreChanges       []string
+	DependsOn           []string // URNs
+	Transforms          []pulumi.ResourceTransform
+}
+
+// invokeRecord is one invoke the program made.
+type invokeRecord struct {
+	Token    string
+	Args     resource.PropertyMap
+	Provider string
+}
+
+// mockCloud is a recording Pulumi mock: it answers registrations with plausible computed outputs
+// per type token, answers invokes from a per-test table, and remembers everything for assertions.
+// In preview mode every computed output is unknown, as in a real preview of a new stack.
+type mockCloud struct {
+	preview bool
+
+	mu        sync.Mutex
+	invokes   map[string]invokeFunc
+	resources []*resourceRecord
+	calls     []invokeRecord
+}
+
+// newMockCloud returns a mock with the default invokes: three availability zones, the test
+// account and region, and a registry that does not hold the image yet.
+func newMockCloud() *mockCloud {
+	return &mockCloud{invokes: map[string]invokeFunc{
+		"aws:index/getAvailabilityZones:getAvailabilityZones": availabilityZones("us-east-1a", "us-east-1b", "us-east-1c"),
+		"aws:index/getCallerIdentity:getCallerIdentity": func(resource.PropertyMap) (resource.PropertyMap, error) {
+			return resource.NewPropertyMapFromMap(map[string]any{
+				"accountId": testAccount,
+				"arn":       "arn:aws:iam::" + testAccount + ":user/deployer",
+				"id":        testAccount,
+				"userId":    "AIDAEXAMPLE",
+			}), nil
+		},
+		"aws:index/getRegion:getRegion": func(resource.PropertyMap) (resource.PropertyMap, error) {
+			return resource.NewPropertyMapFromMap(map[string]any{
+				"name": testRegion, "id": testRegion, "description": "US East (N. Virginia)",
+				"endpoint": "ec2.us-east-1.amazonaws.com",
+			}), nil
+		},
+		"aws:ecr/getImage:getImage": imageMissing(),
+	}}
+}
+
+// on scripts the answer to an invoke token, replacing any default.
+func (m *mockCloud) on(token string, f invokeFunc) *mockCloud {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.invokes[token] = f
+	return m
+}
+
+func availabilityZones(names ...string) invokeFunc {
+	return func(resource.PropertyMap) (resource.PropertyMap, error) {
+		ids := make([]any, len(names))
+		ns := make([]any, len(names))
+		for i, n := range names {
+			ns[i], ids[i] = n, fmt.Sprintf("use1-az%d", i+1)
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"names": ns, "zoneIds": ids, "id": testRegion}), nil
+	}
+}
+
+// imageFound answers aws:ecr/getImage with an existing image of the given digest.
+func imageFound(digest string) invokeFunc {
+	return func(args resource.PropertyMap) (resource.PropertyMap, error) {
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id":             digest,
+			"imageDigest":    digest,
+			"imageTag":       args["imageTag"].StringValue(),
+			"repositoryName": args["repositoryName"].StringValue(),
+			"registryId":     testAccount,
+			"imageTags":      []any{args["imageTag"].StringValue()},
+		}), nil
+	}
+}
+
+// imageMissing answers aws:ecr/getImage the way the provider reports a missing tag.
+func imageMissing() invokeFunc {
+	return func(args resource.PropertyMap) (resource.PropertyMap, error) {
+		return nil, fmt.Errorf("reading ECR Image: couldn't find resource: operation error ECR: DescribeImages, "+
+			"ImageNotFoundException: The image with imageId {imageTag:'%s'} does not exist within the repository "+
+			"with name '%s' in the registry with id '%s'",
+			args["imageTag"].StringValue(), args["repositoryName"].StringValue(), testAccount)
+	}
+}
+
+// repositoryMissing answers aws:ecr/getImage the way the provider reports a missing repository.
+func repositoryMissing() invokeFunc {
+	return func(args resource.PropertyMap) (resource.PropertyMap, error) {
+		return nil, fmt.Errorf("reading ECR Images: operation error ECR: DescribeImages, RepositoryNotFoundException: "+
+			"The repository with name '%s' does not exist in the registry with id '%s'",
+			args["repositoryName"].StringValue(), testAccount)
+	}
+}
+
+// invokeFails answers an invoke with an arbitrary error.
+func invokeFails(msg string) invokeFunc {
+	return func(resource.PropertyMap) (resource.PropertyMap, error) { return nil, fmt.Errorf("%s", msg) }
+}
+
+// Call implements pulumi.MockResourceMonitor: invokes.
+func (m *mockCloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	m.mu.Lock()
+	m.calls = append(m.calls, invokeRecord{Token: args.Token, Args: args.Args, Provider: args.Provider})
+	f, ok := m.invokes[args.Token]
+	m.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("unexpected invoke %s", args.Token)
+	}
+	return f(args.Args)
+}
+
+// NewResource implements pulumi.MockResourceMonitor: registrations.
+func (m *mockCloud) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	rpc := args.RegisterRPC
+	rec := &resourceRecord{
+		Type:       args.TypeToken,
+		Name:       args.Name,
+		Custom:     args.Custom,
+		Inputs:     args.Inputs,
+		Provider:   args.Provider,
+		Transforms: args.Transforms,
+	}
+	if rpc != nil {
+		rec.Parent = rpc.GetParent()
+		rec.Remote = rpc.GetRemote()
+		rec.Providers = rpc.GetProviders()
+		rec.RetainOnDelete = rpc.GetRetainOnDelete()
+		rec.Protect = rpc.GetProtect()
+		rec.IgnoreChanges = rpc.GetIgnoreChanges()
+		rec.DependsOn = rpc.GetDependencies()
+	}
+	rec.URN = string(mockURN(rec.Parent, rec.Type, rec.Name))
+
+	id, state := m.answer(rec)
+	rec.ID, rec.State = id, state
+	m.mu.Lock()
+	m.resources = append(m.resources, rec)
+	m.mu.Unlock()
+	return id, state, nil
+}
+
+// mockURN is the URN the mock monitor gives a registration.
+func mockURN(parent, typ, name string) resource.URN {
+	parentType := tokens.Type("")
+	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
+		parentType = p.QualifiedType()
+	}
+	return resource.NewURN(testStack, testProject, parentType, tokens.Type(typ), name)
+}
+
+// answer returns the ID and state for a registration: the inputs plus the outputs AWS computes.
+// Remote components get only their outputs (echoing inputs breaks their output types), and local
+// components nothing (they register their outputs themselves).
+func (m *mockCloud) answer(r *resourceRecord) (string, resource.PropertyMap) {
+	suffix := shortHash(r.Name)
+	if !r.Custom {
+		if r.Type == awsxImageType {
+			repo := r.Inputs["repositoryUrl"]
+			if m.preview || !repo.IsString() {
+				return "", resource.PropertyMap{"imageUri": resource.MakeComputed(resource.NewStringProperty(""))}
+			}
+			tag := r.Inputs["imageTag"].StringValue()
+			sum := sha256.Sum256([]byte(tag))
+			return r.Name + "-id", resource.PropertyMap{
+				"imageUri": resource.NewStringProperty(repo.StringValue() + "@sha256:" + hex.EncodeToString(sum[:])),
+			}
+		}
+		return "", resource.PropertyMap{}
+	}
+
+	state := r.Inputs.Copy()
+	name := r.Name + "-" + suffix
+	if v, ok := r.Inputs["name"]; ok && v.IsString() && v.StringValue() != "" {
+		name = v.StringValue()
+	}
+	arn := func(service, rest string) string {
+		return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, testRegion, testAccount, rest)
+	}
+	id := r.Name + "-id"
+	out := map[string]any{}
+	switch r.Type {
+	case providerType:
+		return "provider-" + suffix, state
+	case "aws:ec2/vpc:Vpc":
+		id = "vpc-" + suffix
+		out = map[string]any{"arn": arn("ec2", "vpc/"+id), "defaultNetworkAclId": "acl-" + suffix,
+			"defaultSecurityGroupId": "sg-default-" + suffix, "mainRouteTableId": "rtb-main-" + suffix}
+	case "aws:ec2/subnet:Subnet":
+		id = "subnet-" + suffix
+		out = map[string]any{"arn": arn("ec2", "subnet/"+id)}
+	case "aws:ec2/securityGroup:SecurityGroup":
+		id = "sg-" + suffix
+		out = map[string]any{"arn": arn("ec2", "security-group/"+id), "name": name}
+	case "aws:ec2/eip:Eip":
+		id = "eipalloc-" + suffix
+		out = map[string]any{"allocationId": id, "publicIp": "203.0.113.10"}
+	case "aws:ec2/natGateway:NatGateway":
+		id = "nat-" + suffix
+	case "aws:ec2/vpcEndpoint:VpcEndpoint":
+		id = "vpce-" + suffix
+		out = map[string]any{"arn": arn("ec2", "vpc-endpoint/"+id), "prefixListId": "pl-63a5400a"}
+	case "aws:lb/loadBalancer:LoadBalancer":
+		id = arn("elasticloadbalancing", "loadbalancer/app/"+name+"/"+suffix)
+		out = map[string]any{"arn": id, "arnSuffix": "app/" + name + "/" + suffix, "name": name,
+			"dnsName": name + "-1234567890." + testRegion + ".elb.amazonaws.com", "zoneId": "Z35SXDOTRQ7X7K"}
+	case "aws:lb/targetGroup:TargetGroup":
+		id = arn("elasticloadbalancing", "targetgroup/"+name+"/"+suffix)
+		out = map[string]any{"arn": id, "arnSuffix": "targetgroup/" + name + "/" + suffix, "name": name}
+	case "aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule":
+		id = arn("elasticloadbalancing", "listener/app/"+r.Name+"/"+suffix)
+		out = map[string]any{"arn": id}
+	case "aws:ecr/repository:Repository":
+		id = name
+		out = map[string]any{"arn": arn("ecr", "repository/"+name), "name": name, "registryId": testAccount,
+			"repositoryUrl": testAccount + ".dkr.ecr." + testRegion + ".amazonaws.com/" + name}
+	case "aws:ecs/cluster:Cluster":
+		id = arn("ecs", "cluster/"+name)
+		out = map[string]any{"arn": id, "name": name}
+	case "aws:ecs/service:Service":
+		id = arn("ecs", "service/"+name)
+		out = map[string]any{"name": name}
+	case "aws:ecs/taskDefinition:TaskDefinition":
+		family := r.Inputs["family"].StringValue()
+		id = family
+		out = map[string]any{"arn": arn("ecs", "task-definition/"+family+":1"), "revision": 1,
+			"arnWithoutRevision": arn("ecs", "task-definition/"+family)}
+	case "aws:cloudwatch/logGroup:LogGroup":
+		id = name
+		out = map[string]any{"arn": arn("logs", "log-group:"+name), "name": name}
+	case "aws:iam/role:Role":
+		id = name
+		out = map[string]any{"arn": "arn:aws:iam::" + testAccount + ":role/" + name, "name": name,
+			"uniqueId": "AROA" + strings.ToUpper(suffix)}
+	default:
+		out = map[string]any{"arn": arn(strings.SplitN(strings.TrimPrefix(r.Type, "aws:"), "/", 2)[0], r.Name)}
+	}
+	for k, v := range resource.NewPropertyMapFromMap(out) {
+		if m.preview {
+			v = resource.MakeComputed(resource.NewStringProperty(""))
+		}
+		state[k] = v
+	}
+	if m.preview {
+		return "", state
+	}
+	return id, state
+}
+
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])[:7]
+}
+
+// runOption changes how a test runs the program.
+type runOption func(*runSettings)
+
+type runSettings struct {
+	config     map[string]string
+	secretKeys []string
+	dryRun     bool
+	rootDir    string
+}
+
+// withConfig sets stack config; a key without a namespace belongs to the project.
+func withConfig(kv map[string]string) runOption {
+	return func(s *runSettings) {
+		for k, v := range kv {
+			if !strings.Contains(k, ":") {
+				k = testProject + ":" + k
+			}
+			s.config[k] = v
+		}
+	}
+}
+
+// withSecretConfig marks project keys as secret, as `pulumi config set --secret` does.
+func withSecretConfig(keys ...string) runOption {
+	return func(s *runSettings) {
+		for _, k := range keys {
+			s.secretKeys = append(s.secretKeys, testProject+":"+k)
+		}
+	}
+}
+
+// asPreview runs the program as `pulumi preview` does.
+func asPreview() runOption { return func(s *runSettings) { s.dryRun = true } }
+
+// withSourceRoot hashes the image from dir instead of a fresh fixture.
+func withSourceRoot(dir string) runOption { return func(s *runSettings) { s.rootDir = dir } }
+
+// awaitedOutput is the resolved value of one stack output.
+type awaitedOutput struct {
+	Value  any
+	Known  bool
+	Secret bool
+}
+
+// stackRun is one run of the program under the mock.
+type stackRun struct {
+	*mockCloud
+	outputs map[string]awaitedOutput
+	root    string
+}
+
+// runStack runs the program under m with the default test config (aws:region set) plus opts.
+// It awaits every stack output before the run ends.
+func runStack(t *testing.T, m *mockCloud, opts ...runOption) (*stackRun, error) {
+	t.Helper()
+	s := &runSettings{config: map[string]string{"aws:region": testRegion}}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.rootDir == "" {
+		s.rootDir = writeSourceTree(t, nil)
+	}
+	m.preview = s.dryRun
+	run := &stackRun{mockCloud: m, outputs: map[string]awaitedOutput{}, root: s.rootDir}
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		outs, err := declareStack(ctx)
+		if err != nil {
+			return err
+		}
+		for name, o := range outs {
+			res, err := internals.UnsafeAwaitOutput(ctx.Context(), o)
+			if err != nil {
+				return fmt.Errorf("await output %s: %w", name, err)
+			}
+			run.outputs[name] = awaitedOutput{Value: res.Value, Known: res.Known, Secret: res.Secret}
+			ctx.Export(name, o)
+		}
+		return nil
+	}, pulumi.WithMocks(testProject, testStack, m), func(ri *pulumi.RunInfo) {
+		ri.Config = s.config
+		ri.ConfigSecretKeys = s.secretKeys
+		ri.DryRun = s.dryRun
+		ri.RootDirectory = s.rootDir
+	})
+	return run, err
+}
+
+// mustRun runs the program under a fresh default mock and fails the test on error.
+func mustRun(t *testing.T, opts ...runOption) *stackRun {
+	t.Helper()
+	run, err := runStack(t, newMockCloud(), opts...)
+	if err != nil {
+		t.Fatalf("program failed: %v", err)
+	}
+	return run
+}
+
+// writeSourceTree writes a small build context (Dockerfile, go.mod, app sources) to a temporary
+// directory, plus extra files, and returns its path.
+func writeSourceTree(t *testing.T, extra map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"Dockerfile":       "FROM golang:1.26 AS build\nCOPY go.mod go.sum ./\nCOPY app/ ./app/\n",
+		".dockerignore":    "**\n!go.mod\n!go.sum\n!app/\n",
+		"go.mod":           "module example.com/m\n\ngo 1.26\n",
+		"go.sum":           "",
+		"app/main.go":      "package main\n\nfunc main() {}\n",
+		"app/main_test.go": "package main\n",
+		"README.md":        "# readme\n",
+		"infra/main.go":    "package main\n",
+	}
+	for k, v := range extra {
+		files[k] = v
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// all returns the records of a type, in registration order.
+func (m *mockCloud) all(typ string) []*resourceRecord {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*resourceRecord
+	for _, r := range m.resources {
+		if r.Type == typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// records returns every registration.
+func (m *mockCloud) records() []*resourceRecord {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.resources)
+}
+
+// one returns the only record of a type and fails the test unless there is exactly one.
+func (m *mockCloud) one(t *testing.T, typ string) *resourceRecord {
+	t.Helper()
+	rs := m.all(typ)
+	if len(rs) != 1 {
+		t.Fatalf("%d resources of type %s, want 1", len(rs), typ)
+	}
+	return rs[0]
+}
+
+// named returns the record of a type with the given logical name, failing the test if none.
+func (m *mockCloud) named(t *testing.T, typ, name string) *resourceRecord {
+	t.Helper()
+	for _, r := range m.all(typ) {
+		if r.Name == name {
+			return r
+		}
+	}
+	t.Fatalf("no %s named %s", typ, name)
+	return nil
+}
+
+// byURN returns the record with a URN, or nil.
+func (m *mockCloud) byURN(urn string) *resourceRecord {
+	for _, r := range m.records() {
+		if r.URN == urn {
+			return r
+		}
+	}
+	return nil
+}
+
+// invoked returns the invokes made with a token.
+func (m *mockCloud) invoked(token string) []invokeRecord {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []invokeRecord
+	for _, c := range m.calls {
+		if c.Token == token {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// prop walks into a record's inputs by object keys (string) and array indexes (int).
+func (r *resourceRecord) prop(path ...any) resource.PropertyValue {
+	v := resource.NewObjectProperty(r.Inputs)
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			if !v.IsObject() {
+				return resource.NewNullProperty()
+			}
+			v = v.ObjectValue()[resource.PropertyKey(k)]
+		case int:
+			if !v.IsArray() || k >= len(v.ArrayValue()) {
+				return resource.NewNullProperty()
+			}
+			v = v.ArrayValue()[k]
+		}
+		if v.IsSecret() {
+			v = v.SecretValue().Element
+		}
+	}
+	return v
+}
+
+// output is a computed string output the mock answered for the record ("" when unknown).
+func (r *resourceRecord) output(key string) string {
+	v := r.State[resource.PropertyKey(key)]
+	if !v.IsString() {
+		return ""
+	}
+	return v.StringValue()
+}
+
+// str is prop as a string ("" when absent or not a string).
+func (r *resourceRecord) str(path ...any) string {
+	v := r.prop(path...)
+	if !v.IsString() {
+		return ""
+	}
+	return v.StringValue()
+}
+
+// num is prop as a number (-1 when absent or not a number).
+func (r *resourceRecord) num(path ...any) float64 {
+	v := r.prop(path...)
+	if !v.IsNumber() {
+		return -1
+	}
+	return v.NumberValue()
+}
+
+// boolean is prop as a bool, and whether it was set.
+func (r *resourceRecord) boolean(path ...any) (bool, bool) {
+	v := r.prop(path...)
+	if !v.IsBool() {
+		return false, false
+	}
+	return v.BoolValue(), true
+}
+
+// strs is prop as a list of strings.
+func (r *resourceRecord) strs(path ...any) []string {
+	v := r.prop(path...)
+	if !v.IsArray() {
+		return nil
+	}
+	var out []string
+	for _, e := range v.ArrayValue() {
+		if e.IsString() {
+			out = append(out, e.StringValue())
+		}
+	}
+	return out
+}
+
+// jsonInput parses a JSON string input (container definitions, IAM policies) into out.
+func jsonInput(t *testing.T, r *resourceRecord, key string, out any) {
+	t.Helper()
+	raw := r.str(key)
+	if raw == "" {
+		t.Fatalf("%s %s has no %s", r.Type, r.Name, key)
+	}
+	if err := json.Unmarshal([]byte(raw), out); err != nil {
+		t.Fatalf("%s %s: %s is not JSON: %v", r.Type, r.Name, key, err)
+	}
+}
+
+// container returns the task definition's one container definition, parsed.
+func (m *mockCloud) container(t *testing.T) map[string]any {
+	t.Helper()
+	var defs []map[string]any
+	jsonInput(t, m.one(t, "aws:ecs/taskDefinition:TaskDefinition"), "containerDefinitions", &defs)
+	if len(defs) != 1 {
+		t.Fatalf("%d container definitions, want 1", len(defs))
+	}
+	return defs[0]
+}
+
+// policy is an IAM policy document as the tests read it.
+type policy struct {
+	Statement []policyStmt
+}
+
+type policyStmt struct {
+	Sid       string
+	Effect    string
+	Principal map[string]any
+	Action    stringOrList
+	Resource  stringOrList
+	Condition map[string]map[string]any
+}
+
+// stringOrList reads an IAM field that may be a string or a list of strings.
+type stringOrList []string
+
+func (s *stringOrList) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*s = []string{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return err
+	}
+	*s = many
+	return nil
+}
+
+// securityGroupRules returns the ingress or egress rules attached to a security group ID.
+func (m *mockCloud) securityGroupRules(ingress bool, sgID string) []*resourceRecord {
+	typ := "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+	if ingress {
+		typ = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	}
+	var out []*resourceRecord
+	for _, r := range m.all(typ) {
+		if r.str("securityGroupId") == sgID {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -1,0 +1,532 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const (
+	anywhereIPv4 = "0.0.0.0/0"
+	httpsPort    = 443
+	// The VPC CIDR is cut into 2^subnetSlotBits equal subnets: public subnets take slots 0-2,
+	// private subnets 8-10, the rest stay free for later tiers.
+	subnetSlotBits     = 4
+	privateSlotOffset  = 8
+	flowLogIntervalSec = 60
+)
+
+// interfaceEndpointServices are the AWS services tasks reach through interface endpoints in
+// vpcEndpoints mode: image pulls (ecr.api, ecr.dkr), logs, and injected secrets.
+var interfaceEndpointServices = []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager"}
+
+// Network is the VPC the service runs in: public and private subnets in each availability zone,
+// the route to the internet, the egress path of the tasks, and the guard rails every VPC gets.
+type Network struct {
+	pulumi.ResourceState
+
+	VPC                *ec2.Vpc
+	VpcID              pulumi.StringOutput `pulumi:"vpcId"`
+	CIDR               netip.Prefix
+	PublicSubnets      []*ec2.Subnet
+	PrivateSubnets     []*ec2.Subnet
+	PublicSubnetIDs    pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
+	PrivateSubnetIDs   pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
+	PublicRouteTable   *ec2.RouteTable
+	PrivateRouteTables []*ec2.RouteTable
+	NATGateways        []*ec2.NatGateway
+	// Endpoints are the VPC endpoints by service suffix (e.g. "ecr.api", "s3"); empty unless vpcEndpoints.
+	Endpoints map[string]*ec2.VpcEndpoint
+
+	// TaskSecurityGroup holds the service's tasks. The network owns its egress rules (they follow
+	// the egress mode); whoever sends traffic to the tasks adds the ingress rules.
+	TaskSecurityGroup   *ec2.SecurityGroup
+	TaskSecurityGroupID pulumi.StringOutput `pulumi:"taskSecurityGroupId"`
+	// TaskSubnetIDs are the subnets tasks run in and AssignPublicIP whether they get a public IP:
+	// private subnets without one, unless the egress mode is publicIp.
+	TaskSubnetIDs  pulumi.StringArrayOutput `pulumi:"taskSubnetIds"`
+	AssignPublicIP bool
+}
+
+// NetworkArgs configures a Network.
+type NetworkArgs struct {
+	// NamePrefix starts every Name tag, e.g. "gin-fargate-dev".
+	NamePrefix        string
+	CIDR              netip.Prefix
+	AvailabilityZones []string
+	Egress            egressMode
+	Region            string
+	Account           string
+	FlowLogs          bool
+	LogRetentionDays  int
+}
+
+// NewNetwork declares the VPC and everything in it.
+func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
+	if args == nil || len(args.AvailabilityZones) == 0 || !args.CIDR.IsValid() {
+		return nil, fmt.Errorf("create network: a CIDR and availability zones are required")
+	}
+	n := &Network{CIDR: args.CIDR, Endpoints: map[string]*ec2.VpcEndpoint{}}
+	if err := ctx.RegisterComponentResource("gin-fargate:index:Network", name, n, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(n)
+	nameTag := func(suffix string) pulumi.StringMap {
+		return pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-" + suffix)}
+	}
+
+	v, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
+		CidrBlock:          pulumi.String(args.CIDR.String()),
+		EnableDnsSupport:   pulumi.Bool(true),
+		EnableDnsHostnames: pulumi.Bool(true),
+		Tags:               nameTag("vpc"),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("create vpc: %w", err)
+	}
+	n.VPC, n.VpcID = v, v.ID().ToStringOutput()
+
+	if err := n.lockDownDefaults(ctx, name, args, parent); err != nil {
+		return nil, err
+	}
+	igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{
+		VpcId: v.ID(),
+		Tags:  nameTag("igw"),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("create internet gateway: %w", err)
+	}
+	if err := n.addSubnets(ctx, name, args, igw, parent); err != nil {
+		return nil, err
+	}
+	if err := n.addNATGateways(ctx, name, args, igw, parent); err != nil {
+		return nil, err
+	}
+	if err := n.addDefaultNetworkACL(ctx, name, args, parent); err != nil {
+		return nil, err
+	}
+
+	taskSG, err := ec2.NewSecurityGroup(ctx, name+"-task-sg", &ec2.SecurityGroupArgs{
+		VpcId:               v.ID(),
+		Description:         pulumi.String("ECS tasks: ingress only from the load balancer, egress per the egress mode"),
+		RevokeRulesOnDelete: pulumi.Bool(true),
+		Tags:                nameTag("tasks"),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("create task security group: %w", err)
+	}
+	n.TaskSecurityGroup, n.TaskSecurityGroupID = taskSG, taskSG.ID().ToStringOutput()
+	if err := n.addTaskEgress(ctx, name, args, parent); err != nil {
+		return nil, err
+	}
+	if args.FlowLogs {
+		if err := n.addFlowLogs(ctx, name, args, parent); err != nil {
+			return nil, err
+		}
+	}
+
+	n.AssignPublicIP = args.Egress == egressPublicIP
+	n.TaskSubnetIDs = n.PrivateSubnetIDs
+	if n.AssignPublicIP {
+		n.TaskSubnetIDs = n.PublicSubnetIDs
+	}
+	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
+		"vpcId":               n.VpcID,
+		"publicSubnetIds":     n.PublicSubnetIDs,
+		"privateSubnetIds":    n.PrivateSubnetIDs,
+		"taskSecurityGroupId": n.TaskSecurityGroupID,
+		"taskSubnetIds":       n.TaskSubnetIDs,
+	}); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// subnetCIDR returns slot index of the VPC CIDR cut into 2^subnetSlotBits equal subnets.
+func subnetCIDR(vpcCIDR netip.Prefix, index int) netip.Prefix {
+	bits := vpcCIDR.Bits() + subnetSlotBits
+	base := vpcCIDR.Masked().Addr().As4()
+	n := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
+	n += uint32(index) << (32 - bits)
+	addr := netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
+	return netip.PrefixFrom(addr, bits)
+}
+
+// addSubnets declares a public and a private subnet per availability zone. No subnet assigns
+// public IPs on launch (Security Hub EC2.15): the ALB does not need it, and tasks that need one in
+// publicIp mode get it from the service's network configuration.
+func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs, igw *ec2.InternetGateway,
+	parent pulumi.ResourceOption,
+) error {
+	public, err := ec2.NewRouteTable(ctx, name+"-public-rt", &ec2.RouteTableArgs{
+		VpcId: n.VPC.ID(),
+		Tags:  pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-public")},
+	}, parent)
+	if err != nil {
+		return fmt.Errorf("create public route table: %w", err)
+	}
+	if _, err := ec2.NewRoute(ctx, name+"-public-default", &ec2.RouteArgs{
+		RouteTableId:         public.ID(),
+		DestinationCidrBlock: pulumi.String(anywhereIPv4),
+		GatewayId:            igw.ID(),
+	}, parent); err != nil {
+		return fmt.Errorf("create public default route: %w", err)
+	}
+	n.PublicRouteTable = public
+
+	var publicIDs, privateIDs pulumi.StringArray
+	for i, az := range args.AvailabilityZones {
+		for _, tier := range []struct {
+			kind string
+			slot int
+		}{{"public", i}, {"private", privateSlotOffset + i}} {
+			subnet, err := ec2.NewSubnet(ctx, fmt.Sprintf("%s-%s-%d", name, tier.kind, i), &ec2.SubnetArgs{
+				VpcId:               n.VPC.ID(),
+				CidrBlock:           pulumi.String(subnetCIDR(args.CIDR, tier.slot).String()),
+				AvailabilityZone:    pulumi.String(az),
+				MapPublicIpOnLaunch: pulumi.Bool(false),
+				Tags: pulumi.StringMap{
+					"Name": pulumi.String(fmt.Sprintf("%s-%s-%s", args.NamePrefix, tier.kind, az)),
+					"tier": pulumi.String(tier.kind),
+				},
+			}, parent)
+			if err != nil {
+				return fmt.Errorf("create %s subnet in %s: %w", tier.kind, az, err)
+			}
+			routeTable := public
+			if tier.kind == "private" {
+				routeTable, err = ec2.NewRouteTable(ctx, fmt.Sprintf("%s-private-rt-%d", name, i), &ec2.RouteTableArgs{
+					VpcId: n.VPC.ID(),
+					Tags:  pulumi.StringMap{"Name": pulumi.String(fmt.Sprintf("%s-private-%s", args.NamePrefix, az))},
+				}, parent)
+				if err != nil {
+					return fmt.Errorf("create private route table in %s: %w", az, err)
+				}
+				n.PrivateRouteTables = append(n.PrivateRouteTables, routeTable)
+				n.PrivateSubnets = append(n.PrivateSubnets, subnet)
+				privateIDs = append(privateIDs, subnet.ID())
+			} else {
+				n.PublicSubnets = append(n.PublicSubnets, subnet)
+				publicIDs = append(publicIDs, subnet.ID())
+			}
+			if _, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-%s-rta-%d", name, tier.kind, i),
+				&ec2.RouteTableAssociationArgs{SubnetId: subnet.ID(), RouteTableId: routeTable.ID()}, parent); err != nil {
+				return fmt.Errorf("associate %s subnet in %s: %w", tier.kind, az, err)
+			}
+		}
+	}
+	n.PublicSubnetIDs = publicIDs.ToStringArrayOutput()
+	n.PrivateSubnetIDs = privateIDs.ToStringArrayOutput()
+	return nil
+}
+
+// natGatewayCount is how many NAT gateways the egress mode needs.
+func natGatewayCount(mode egressMode, zones int) int {
+	switch mode {
+	case egressNATPerAZ:
+		return zones
+	case egressNATSingle:
+		return 1
+	}
+	return 0
+}
+
+// addNATGateways gives the private subnets a route to the internet in the NAT modes: one NAT
+// gateway per zone (a zone outage does not cut the others off) or a single shared one (cheaper).
+func (n *Network) addNATGateways(ctx *pulumi.Context, name string, args *NetworkArgs, igw *ec2.InternetGateway,
+	parent pulumi.ResourceOption,
+) error {
+	count := natGatewayCount(args.Egress, len(args.AvailabilityZones))
+	for i := 0; i < count; i++ {
+		az := args.AvailabilityZones[i]
+		eip, err := ec2.NewEip(ctx, fmt.Sprintf("%s-nat-eip-%d", name, i), &ec2.EipArgs{
+			Domain: pulumi.String("vpc"),
+			Tags:   pulumi.StringMap{"Name": pulumi.String(fmt.Sprintf("%s-nat-%s", args.NamePrefix, az))},
+		}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
+		if err != nil {
+			return fmt.Errorf("create nat elastic ip in %s: %w", az, err)
+		}
+		nat, err := ec2.NewNatGateway(ctx, fmt.Sprintf("%s-nat-%d", name, i), &ec2.NatGatewayArgs{
+			AllocationId:     eip.AllocationId,
+			SubnetId:         n.PublicSubnets[i].ID(),
+			ConnectivityType: pulumi.String("public"),
+			Tags:             pulumi.StringMap{"Name": pulumi.String(fmt.Sprintf("%s-nat-%s", args.NamePrefix, az))},
+		}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
+		if err != nil {
+			return fmt.Errorf("create nat gateway in %s: %w", az, err)
+		}
+		n.NATGateways = append(n.NATGateways, nat)
+	}
+	if count == 0 {
+		return nil
+	}
+	for i, rt := range n.PrivateRouteTables {
+		nat := n.NATGateways[min(i, count-1)]
+		if _, err := ec2.NewRoute(ctx, fmt.Sprintf("%s-private-default-%d", name, i), &ec2.RouteArgs{
+			RouteTableId:         rt.ID(),
+			DestinationCidrBlock: pulumi.String(anywhereIPv4),
+			NatGatewayId:         nat.ID(),
+		}, parent); err != nil {
+			return fmt.Errorf("create private default route: %w", err)
+		}
+	}
+	return nil
+}
+
+// lockDownDefaults takes over the VPC's default security group and removes all its rules, so
+// nothing that falls back to it is reachable (Security Hub EC2.2, Checkov CKV2_AWS_12).
+func (n *Network) lockDownDefaults(ctx *pulumi.Context, name string, args *NetworkArgs, parent pulumi.ResourceOption) error {
+	if _, err := ec2.NewDefaultSecurityGroup(ctx, name+"-default-sg", &ec2.DefaultSecurityGroupArgs{
+		VpcId: n.VPC.ID(),
+		Tags:  pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-default-unused")},
+	}, parent); err != nil {
+		return fmt.Errorf("take over default security group: %w", err)
+	}
+	return nil
+}
+
+// naclRule is one numbered allow rule of a network ACL.
+type naclRule struct {
+	RuleNo           int
+	Protocol         string
+	CIDR             string
+	FromPort, ToPort int
+}
+
+// defaultNACLIngress returns the default network ACL's ingress rules: everything from inside the
+// VPC, and from anywhere every TCP and UDP port except 22 (SSH) and 3389 (RDP), carved into ranges
+// (Security Hub EC2.21 is not satisfied by a deny rule in front of an allow-all), plus ICMP for
+// path MTU discovery. Nothing in this stack listens on 22 or 3389; the ranges keep return traffic
+// of outbound connections and the load balancer's listeners working.
+func defaultNACLIngress(vpcCIDR string, worldCIDRs []string) []naclRule {
+	rules := []naclRule{{RuleNo: 100, Protocol: "-1", CIDR: vpcCIDR}}
+	ranges := [][2]int{{0, 21}, {23, 3388}, {3390, 65535}}
+	no := 110
+	for _, world := range worldCIDRs {
+		for _, proto := range []string{"tcp", "udp"} {
+			for _, r := range ranges {
+				rules = append(rules, naclRule{RuleNo: no, Protocol: proto, CIDR: world, FromPort: r[0], ToPort: r[1]})
+				no += 10
+			}
+		}
+		rules = append(rules, naclRule{RuleNo: no, Protocol: "icmp", CIDR: world, FromPort: -1, ToPort: -1})
+		no += 10
+	}
+	return rules
+}
+
+// addDefaultNetworkACL takes over the default network ACL, which every subnet here uses.
+func (n *Network) addDefaultNetworkACL(ctx *pulumi.Context, name string, args *NetworkArgs, parent pulumi.ResourceOption) error {
+	var ingress ec2.DefaultNetworkAclIngressArray
+	for _, r := range defaultNACLIngress(args.CIDR.String(), []string{anywhereIPv4}) {
+		rule := &ec2.DefaultNetworkAclIngressArgs{
+			RuleNo:    pulumi.Int(r.RuleNo),
+			Action:    pulumi.String("allow"),
+			Protocol:  pulumi.String(r.Protocol),
+			CidrBlock: pulumi.String(r.CIDR),
+			FromPort:  pulumi.Int(r.FromPort),
+			ToPort:    pulumi.Int(r.ToPort),
+		}
+		if r.Protocol == "icmp" {
+			rule.FromPort, rule.ToPort = pulumi.Int(0), pulumi.Int(0)
+			rule.IcmpType, rule.IcmpCode = pulumi.Int(-1), pulumi.Int(-1)
+		}
+		if r.Protocol == "-1" {
+			rule.FromPort, rule.ToPort = pulumi.Int(0), pulumi.Int(0)
+		}
+		ingress = append(ingress, rule)
+	}
+	var subnetIDs pulumi.StringArray
+	for _, s := range append(append([]*ec2.Subnet{}, n.PublicSubnets...), n.PrivateSubnets...) {
+		subnetIDs = append(subnetIDs, s.ID())
+	}
+	if _, err := ec2.NewDefaultNetworkAcl(ctx, name+"-default-nacl", &ec2.DefaultNetworkAclArgs{
+		DefaultNetworkAclId: n.VPC.DefaultNetworkAclId,
+		Ingress:             ingress,
+		Egress: ec2.DefaultNetworkAclEgressArray{&ec2.DefaultNetworkAclEgressArgs{
+			RuleNo: pulumi.Int(100), Action: pulumi.String("allow"), Protocol: pulumi.String("-1"),
+			CidrBlock: pulumi.String(anywhereIPv4), FromPort: pulumi.Int(0), ToPort: pulumi.Int(0),
+		}},
+		SubnetIds: subnetIDs,
+		Tags:      pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-default")},
+	}, parent); err != nil {
+		return fmt.Errorf("take over default network acl: %w", err)
+	}
+	return nil
+}
+
+// addTaskEgress gives the tasks the narrowest egress their egress mode allows: HTTPS only. Through
+// a NAT or internet gateway the AWS API addresses are not fixed, so that is HTTPS to anywhere; with
+// VPC endpoints it is HTTPS to the VPC (the interface endpoints) and to S3's prefix list (image
+// layers through the gateway endpoint), and nothing leaves the VPC (Checkov CKV_AWS_382, Trivy
+// AVD-AWS-0104). DNS, the task metadata endpoint and NTP are not subject to security groups.
+func (n *Network) addTaskEgress(ctx *pulumi.Context, name string, args *NetworkArgs, parent pulumi.ResourceOption) error {
+	egress := func(suffix, description string, set func(*vpc.SecurityGroupEgressRuleArgs)) error {
+		rule := &vpc.SecurityGroupEgressRuleArgs{
+			SecurityGroupId: n.TaskSecurityGroup.ID(),
+			IpProtocol:      pulumi.String("tcp"),
+			FromPort:        pulumi.Int(httpsPort),
+			ToPort:          pulumi.Int(httpsPort),
+			Description:     pulumi.String(description),
+		}
+		set(rule)
+		if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-task-egress-"+suffix, rule, parent); err != nil {
+			return fmt.Errorf("create task egress rule %s: %w", suffix, err)
+		}
+		return nil
+	}
+	if args.Egress != egressVPCEndpoints {
+		how := "the NAT gateway"
+		if args.Egress == egressPublicIP {
+			how = "the internet gateway"
+		}
+		return egress("https", "HTTPS to AWS APIs (ECR, CloudWatch Logs, Secrets Manager) through "+how,
+			func(r *vpc.SecurityGroupEgressRuleArgs) { r.CidrIpv4 = pulumi.String(anywhereIPv4) })
+	}
+	if err := n.addEndpoints(ctx, name, args, parent); err != nil {
+		return err
+	}
+	if err := egress("endpoints", "HTTPS to the VPC interface endpoints (ECR, CloudWatch Logs, Secrets Manager)",
+		func(r *vpc.SecurityGroupEgressRuleArgs) { r.CidrIpv4 = pulumi.String(args.CIDR.String()) }); err != nil {
+		return err
+	}
+	return egress("s3", "HTTPS to S3 through the gateway endpoint (ECR image layers)",
+		func(r *vpc.SecurityGroupEgressRuleArgs) { r.PrefixListId = n.Endpoints["s3"].PrefixListId })
+}
+
+// addEndpoints declares the interface endpoints tasks need without internet access, their
+// security group (HTTPS from the tasks only), and the free S3 gateway endpoint on the private
+// route tables (Security Hub EC2.55, EC2.56).
+func (n *Network) addEndpoints(ctx *pulumi.Context, name string, args *NetworkArgs, parent pulumi.ResourceOption) error {
+	sg, err := ec2.NewSecurityGroup(ctx, name+"-endpoint-sg", &ec2.SecurityGroupArgs{
+		VpcId:               n.VPC.ID(),
+		Description:         pulumi.String("VPC interface endpoints: HTTPS from the ECS tasks only"),
+		RevokeRulesOnDelete: pulumi.Bool(true),
+		Tags:                pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-endpoints")},
+	}, parent)
+	if err != nil {
+		return fmt.Errorf("create endpoint security group: %w", err)
+	}
+	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-endpoint-ingress-tasks", &vpc.SecurityGroupIngressRuleArgs{
+		SecurityGroupId:           sg.ID(),
+		ReferencedSecurityGroupId: n.TaskSecurityGroup.ID(),
+		IpProtocol:                pulumi.String("tcp"),
+		FromPort:                  pulumi.Int(httpsPort),
+		ToPort:                    pulumi.Int(httpsPort),
+		Description:               pulumi.String("HTTPS from the ECS tasks"),
+	}, parent); err != nil {
+		return fmt.Errorf("create endpoint ingress rule: %w", err)
+	}
+	var privateIDs pulumi.StringArray
+	for _, s := range n.PrivateSubnets {
+		privateIDs = append(privateIDs, s.ID())
+	}
+	services := append([]string{}, interfaceEndpointServices...)
+	sort.Strings(services)
+	for _, svc := range services {
+		ep, err := ec2.NewVpcEndpoint(ctx, name+"-endpoint-"+svc, &ec2.VpcEndpointArgs{
+			VpcId:             n.VPC.ID(),
+			ServiceName:       pulumi.String(fmt.Sprintf("com.amazonaws.%s.%s", args.Region, svc)),
+			VpcEndpointType:   pulumi.String("Interface"),
+			PrivateDnsEnabled: pulumi.Bool(true),
+			SubnetIds:         privateIDs,
+			SecurityGroupIds:  pulumi.StringArray{sg.ID()},
+			Tags:              pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-" + svc)},
+		}, parent)
+		if err != nil {
+			return fmt.Errorf("create %s endpoint: %w", svc, err)
+		}
+		n.Endpoints[svc] = ep
+	}
+	var routeTableIDs pulumi.StringArray
+	for _, rt := range n.PrivateRouteTables {
+		routeTableIDs = append(routeTableIDs, rt.ID())
+	}
+	s3, err := ec2.NewVpcEndpoint(ctx, name+"-endpoint-s3", &ec2.VpcEndpointArgs{
+		VpcId:           n.VPC.ID(),
+		ServiceName:     pulumi.String(fmt.Sprintf("com.amazonaws.%s.s3", args.Region)),
+		VpcEndpointType: pulumi.String("Gateway"),
+		RouteTableIds:   routeTableIDs,
+		Tags:            pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-s3")},
+	}, parent)
+	if err != nil {
+		return fmt.Errorf("create s3 endpoint: %w", err)
+	}
+	n.Endpoints["s3"] = s3
+	return nil
+}
+
+// addFlowLogs sends the VPC's flow logs to their own log group through a role that may write to
+// that group only (Security Hub EC2.6).
+func (n *Network) addFlowLogs(ctx *pulumi.Context, name string, args *NetworkArgs, parent pulumi.ResourceOption) error {
+	group, err := cloudwatch.NewLogGroup(ctx, name+"-flow-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String("/vpc/" + args.NamePrefix + "/flow-logs"),
+		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+	}, parent)
+	if err != nil {
+		return fmt.Errorf("create flow log group: %w", err)
+	}
+	partition := partitionForRegion(args.Region)
+	role, err := newServiceRole(ctx, name+"-flow-logs-role", "Delivers the VPC flow logs to CloudWatch Logs",
+		"vpc-flow-logs.amazonaws.com", args.Account,
+		fmt.Sprintf("arn:%s:ec2:%s:%s:vpc-flow-log/*", partition, args.Region, args.Account), parent)
+	if err != nil {
+		return fmt.Errorf("create flow log role: %w", err)
+	}
+	policy := group.Arn.ApplyT(func(arn string) (string, error) {
+		write := logWriteStatement(arn)
+		write.Action = append(write.Action, "logs:DescribeLogStreams")
+		return policyJSON(write, policyStatement{
+			Sid:      "FindLogGroup",
+			Effect:   "Allow",
+			Action:   []string{"logs:DescribeLogGroups"},
+			Resource: []string{fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*", partition, args.Region, args.Account)},
+		})
+	}).(pulumi.StringOutput)
+	if _, err := iam.NewRolePolicy(ctx, name+"-flow-logs-policy", &iam.RolePolicyArgs{
+		Role:   role.ID(),
+		Policy: policy,
+	}, parent); err != nil {
+		return fmt.Errorf("create flow log policy: %w", err)
+	}
+	if _, err := ec2.NewFlowLog(ctx, name+"-flow-log", &ec2.FlowLogArgs{
+		VpcId:                  n.VPC.ID(),
+		TrafficType:            pulumi.String("ALL"),
+		LogDestinationType:     pulumi.String("cloud-watch-logs"),
+		LogDestination:         group.Arn,
+		IamRoleArn:             role.Arn,
+		MaxAggregationInterval: pulumi.Int(flowLogIntervalSec),
+		Tags:                   pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-flow-log")},
+	}, parent); err != nil {
+		return fmt.Errorf("create flow log: %w", err)
+	}
+	return nil
+}
+
+// lookupAvailabilityZones returns the first count availability zones of the region that need no
+// opt-in (no Local or Wavelength Zones), in name order so the layout is stable.
+func lookupAvailabilityZones(ctx *pulumi.Context, count int, opts ...pulumi.InvokeOption) ([]string, error) {
+	res, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{
+		State: pulumi.StringRef("available"),
+		Filters: []aws.GetAvailabilityZonesFilter{
+			{Name: "opt-in-status", Values: []string{"opt-in-not-required"}},
+		},
+	}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("look up availability zones: %w", err)
+	}
+	names := append([]string{}, res.Names...)
+	sort.Strings(names)
+	if len(names) < count {
+		return nil, fmt.Errorf("look up availability zones: the region has %d (%v), availabilityZones asks for %d",
+			len(names), names, count)
+	}
+	return names[:count], nil
+}

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// stackOutputs are the stack's exports by name.
+type stackOutputs map[string]pulumi.StringOutput
+
+// program reads and validates the stack config, declares the whole stack and exports its outputs.
+func program(ctx *pulumi.Context) error {
+	outputs, err := declareStack(ctx)
+	if err != nil {
+		return err
+	}
+	for _, name := range sortedKeys(outputs) {
+		ctx.Export(name, outputs[name])
+	}
+	return nil
+}
+
+// declareStack declares every resource of the stack and returns its outputs. Every AWS resource
+// and lookup goes through one explicit provider, so every taggable resource carries its default tags.
+func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
+	cfg, err := loadConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, msg := range pendingSettings(cfg) {
+		if err := ctx.Log.Warn(msg, nil); err != nil {
+			return nil, err
+		}
+	}
+	prefix := namePrefix(ctx.Project(), ctx.Stack())
+
+	provider, err := newAWSProvider(ctx, cfg.Region)
+	if err != nil {
+		return nil, err
+	}
+	lookup := pulumi.Provider(provider)
+	withProvider := pulumi.Providers(provider)
+
+	region, err := resolveRegion(ctx, cfg.Region, lookup)
+	if err != nil {
+		return nil, err
+	}
+	identity, err := aws.GetCallerIdentity(ctx, nil, lookup)
+	if err != nil {
+		return nil, fmt.Errorf("look up account: %w", err)
+	}
+	zones, err := lookupAvailabilityZones(ctx, cfg.AvailabilityZones, lookup)
+	if err != nil {
+		return nil, err
+	}
+
+	network, err := NewNetwork(ctx, "network", &NetworkArgs{
+		NamePrefix:        prefix,
+		CIDR:              cfg.VpcCIDR,
+		AvailabilityZones: zones,
+		Egress:            cfg.Egress,
+		Region:            region,
+		Account:           identity.AccountId,
+		FlowLogs:          cfg.FlowLogs,
+		LogRetentionDays:  cfg.LogRetentionDays,
+	}, withProvider)
+	if err != nil {
+		return nil, err
+	}
+	registry, err := NewRegistry(ctx, "registry", &RegistryArgs{
+		Name:        prefix,
+		ForceDelete: cfg.ForceDelete,
+	}, withProvider)
+	if err != nil {
+		return nil, err
+	}
+	image, err := NewAppImage(ctx, "image", &AppImageArgs{
+		Registry:     registry,
+		Prebuilt:     cfg.Image,
+		SourceRoot:   sourceRoot(ctx),
+		Architecture: cfg.Architecture,
+		Provider:     provider,
+	}, withProvider)
+	if err != nil {
+		return nil, err
+	}
+	web, err := NewLoadBalancer(ctx, "web", &LoadBalancerArgs{
+		NamePrefix:          prefix,
+		VpcID:               network.VpcID,
+		SubnetIDs:           network.PublicSubnetIDs,
+		TaskSecurityGroupID: network.TaskSecurityGroupID,
+		ContainerPort:       cfg.ContainerPort,
+		HealthCheckPath:     cfg.HealthCheckPath,
+		Paths:               cfg.Paths,
+		DeletionProtection:  cfg.DeletionProtection,
+	}, withProvider)
+	if err != nil {
+		return nil, err
+	}
+	ready := []pulumi.Resource{web.Listener}
+	for _, r := range web.Rules {
+		ready = append(ready, r)
+	}
+	api, err := NewService(ctx, "api", &ServiceArgs{
+		NamePrefix:        prefix,
+		Region:            region,
+		Account:           identity.AccountId,
+		Architecture:      cfg.Architecture,
+		CPU:               cfg.CPU,
+		Memory:            cfg.Memory,
+		DesiredCount:      cfg.DesiredCount,
+		ContainerPort:     cfg.ContainerPort,
+		ContainerInsights: cfg.ContainerInsights,
+		LogRetentionDays:  cfg.LogRetentionDays,
+		Image:             image.URI,
+		AppVersion:        image.Version,
+		PullRepositoryARN: image.PullRepositoryARN,
+		Env:               cfg.Env,
+		TrustedProxies:    cfg.VpcCIDR.String(),
+		SubnetIDs:         network.TaskSubnetIDs,
+		SecurityGroupIDs:  pulumi.StringArray{network.TaskSecurityGroupID},
+		AssignPublicIP:    network.AssignPublicIP,
+		TargetGroupARN:    web.TargetGroup.Arn,
+		LoadBalancerReady: ready,
+	}, withProvider)
+	if err != nil {
+		return nil, err
+	}
+
+	return stackOutputs{
+		"url":                 web.URL,
+		"imageUri":            image.URI,
+		"repositoryUrl":       registry.URL,
+		"clusterName":         api.ClusterName,
+		"serviceName":         api.ServiceName,
+		"logGroupName":        api.LogGroupName,
+		"loadBalancerDnsName": web.DNSName,
+	}, nil
+}
+
+// newAWSProvider declares the one AWS provider every resource uses, with the stack's default tags.
+func newAWSProvider(ctx *pulumi.Context, region string) (*aws.Provider, error) {
+	args := &aws.ProviderArgs{
+		DefaultTags: &aws.ProviderDefaultTagsArgs{Tags: pulumi.StringMap{
+			"project":    pulumi.String(ctx.Project()),
+			"stack":      pulumi.String(ctx.Stack()),
+			"managed-by": pulumi.String("pulumi"),
+		}},
+	}
+	if region != "" {
+		args.Region = pulumi.String(region)
+	}
+	p, err := aws.NewProvider(ctx, "aws", args)
+	if err != nil {
+		return nil, fmt.Errorf("create aws provider: %w", err)
+	}
+	return p, nil
+}
+
+// resolveRegion returns aws:region, or the region the provider finds in its environment.
+func resolveRegion(ctx *pulumi.Context, configured string, opts ...pulumi.InvokeOption) (string, error) {
+	if configured != "" {
+		return configured, nil
+	}
+	res, err := aws.GetRegion(ctx, nil, opts...)
+	if err != nil {
+		return "", fmt.Errorf("look up region (set aws:region): %w", err)
+	}
+	if res.Name == "" {
+		return "", fmt.Errorf("look up region: none found; set aws:region")
+	}
+	return res.Name, nil
+}
+
+// sourceRoot is the repository root, where the Dockerfile and the build inputs live: the
+// directory of Pulumi.yaml, or the parent of infra/ (the program's working directory).
+func sourceRoot(ctx *pulumi.Context) string {
+	if dir := ctx.RootDirectory(); dir != "" {
+		return dir
+	}
+	return buildContext
+}
+
+var nameUnsafe = regexp.MustCompile(`[^a-z0-9]+`)
+
+// namePrefix is the stable, AWS-safe name of this stack's resources, e.g. "gin-fargate-dev": the
+// ECR repository, the task family, the log group and the Name tags.
+func namePrefix(project, stack string) string {
+	s := nameUnsafe.ReplaceAllString(strings.ToLower(project+"-"+stack), "-")
+	s = strings.Trim(s, "-")
+	if len(s) > 48 {
+		s = strings.TrimRight(s[:48], "-")
+	}
+	return s
+}
+
+// pendingSettings names the settings that are set but that this version does not apply yet, so
+// nobody believes a stack has a domain, secrets or alarms it does not have.
+func pendingSettings(cfg *stackConfig) []string {
+	var out []string
+	note := func(set bool, key, what string) {
+		if set {
+			out = append(out, fmt.Sprintf("%s is set, but %s is not applied by this version; the stack "+
+				"serves HTTP on the load balancer's DNS name", key, what))
+		}
+	}
+	note(cfg.Domain != "", "domain", "a custom domain with HTTPS")
+	note(len(cfg.Secrets) > 0, "secrets", "secret injection")
+	note(cfg.AlarmEmail != "", "alarmEmail", "alarm notification")
+	note(cfg.Spot, "spot", "Fargate Spot capacity")
+	note(cfg.AccessLogs, "accessLogs", "load balancer access logging")
+	note(cfg.WAF, "waf", "a WAF web ACL")
+	return out
+}

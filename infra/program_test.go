@@ -1,0 +1,561 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// TestEveryResourceUsesTheTaggedProvider: ECS.13/14/15 and the tagging baseline. Stack transforms
+// do not run under mocks, so the test checks the mechanism: one explicit provider with default
+// tags, and every resource and lookup goes through it.
+func TestEveryResourceUsesTheTaggedProvider(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t, withConfig(map[string]string{"flowLogs": "true", "egress": "vpcEndpoints"}))
+	p := run.one(t, providerType)
+	if got := p.str("region"); got != testRegion {
+		t.Errorf("provider region = %q, want aws:region %q", got, testRegion)
+	}
+	for key, want := range map[string]string{"project": testProject, "stack": testStack, "managed-by": "pulumi"} {
+		if got := p.str("defaultTags", "tags", key); got != want {
+			t.Errorf("default tag %s = %q, want %q", key, got, want)
+		}
+	}
+	ref := p.URN + "::" + p.ID
+	custom := 0
+	for _, r := range run.records() {
+		switch {
+		case r.Type == providerType:
+		case r.Custom:
+			custom++
+			if !strings.HasPrefix(r.Type, "aws:") {
+				t.Errorf("%s %s is not an aws resource", r.Type, r.Name)
+			}
+			if r.Provider != ref {
+				t.Errorf("%s %s uses provider %q, want %q", r.Type, r.Name, r.Provider, ref)
+			}
+		case r.Remote:
+			if got := r.Providers["aws"]; got != ref {
+				t.Errorf("%s %s passes aws provider %q to its children, want %q", r.Type, r.Name, got, ref)
+			}
+		default:
+			if !strings.HasPrefix(r.Type, "gin-fargate:index:") {
+				t.Errorf("component %s has type token outside gin-fargate:index", r.Type)
+			}
+			if parent := run.byURN(r.Parent); parent != nil {
+				t.Errorf("component %s is nested under %s", r.Name, parent.Name)
+			}
+		}
+		if r.Type != providerType && r.Custom {
+			parent := run.byURN(r.Parent)
+			if parent == nil || parent.Custom {
+				t.Errorf("%s %s is not parented to a component", r.Type, r.Name)
+			}
+		}
+	}
+	if custom < 40 {
+		t.Errorf("only %d aws resources declared", custom)
+	}
+	for _, c := range run.calls {
+		if c.Provider != ref {
+			t.Errorf("lookup %s uses provider %q, want %q", c.Token, c.Provider, ref)
+		}
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t)
+	alb := run.one(t, albType)
+	dns := alb.output("dnsName")
+	want := map[string]string{
+		"url":                 "http://" + dns,
+		"loadBalancerDnsName": dns,
+		"repositoryUrl":       repoURL,
+		"clusterName":         run.one(t, clusterType).output("name"),
+		"serviceName":         run.one(t, serviceType).output("name"),
+		"logGroupName":        "/ecs/gin-fargate-test",
+		"imageUri":            run.container(t)["image"].(string),
+	}
+	if len(run.outputs) != len(want) {
+		t.Errorf("outputs %v, want exactly %v", sortedKeys(run.outputs), sortedKeys(want))
+	}
+	for name, w := range want {
+		got, ok := run.outputs[name]
+		if !ok || !got.Known || got.Value != w || w == "" {
+			t.Errorf("output %s = %+v, want %q", name, got, w)
+		}
+		if got.Secret {
+			t.Errorf("output %s is secret", name)
+		}
+	}
+}
+
+// TestPreview: in preview every computed value is unknown; the program still declares the whole
+// stack and runs no lookup that depends on an unknown.
+func TestPreview(t *testing.T) {
+	t.Parallel()
+	full := mustRun(t)
+	preview := mustRun(t, asPreview())
+	if got, want := len(preview.records()), len(full.records()); got != want {
+		t.Errorf("preview declares %d resources, up declares %d", got, want)
+	}
+	for name, out := range preview.outputs {
+		if out.Known {
+			t.Errorf("output %s is known in preview (%v); want unknown until the resources exist", name, out.Value)
+		}
+	}
+}
+
+// TestArchitectureConsistency: one setting drives both the build platform and the task's
+// runtimePlatform, so an image never lands on the wrong CPU ("exec format error").
+func TestArchitectureConsistency(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct{ platform, cpu string }{
+		"arm64":  {"linux/arm64", "ARM64"},
+		"x86_64": {"linux/amd64", "X86_64"},
+	}
+	for arch, want := range tests {
+		t.Run(arch, func(t *testing.T) {
+			t.Parallel()
+			run := mustRun(t, withConfig(map[string]string{"architecture": arch}))
+			if got := run.one(t, awsxImageType).str("platform"); got != want.platform {
+				t.Errorf("image platform = %q, want %q", got, want.platform)
+			}
+			td := run.one(t, taskDefType)
+			if got := td.str("runtimePlatform", "cpuArchitecture"); got != want.cpu {
+				t.Errorf("task cpuArchitecture = %q, want %q", got, want.cpu)
+			}
+		})
+	}
+	run := mustRun(t)
+	if got := run.one(t, taskDefType).str("runtimePlatform", "cpuArchitecture"); got != "ARM64" {
+		t.Errorf("default cpuArchitecture = %q, want ARM64 (Graviton)", got)
+	}
+}
+
+func TestEgressModes(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		zones         string
+		nats          int
+		publicIP      bool
+		taskTier      string
+		endpoints     []string
+		privateRoutes int // private route tables with a default route
+	}{
+		"natPerAz two zones":   {"2", 2, false, "private", nil, 2},
+		"natPerAz three zones": {"3", 3, false, "private", nil, 3},
+		"natSingle":            {"3", 1, false, "private", nil, 3},
+		"publicIp":             {"2", 0, true, "public", nil, 0},
+		"vpcEndpoints":         {"2", 0, false, "private", []string{"ecr.api", "ecr.dkr", "logs", "s3", "secretsmanager"}, 0},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			mode, _, _ := strings.Cut(name, " ")
+			run := mustRun(t, withConfig(map[string]string{"egress": mode, "availabilityZones": tt.zones}))
+			if got := len(run.all(natType)); got != tt.nats {
+				t.Errorf("%d NAT gateways, want %d", got, tt.nats)
+			}
+			if got := len(run.all(eipType)); got != tt.nats {
+				t.Errorf("%d elastic IPs, want %d", got, tt.nats)
+			}
+			natSubnets := map[string]bool{}
+			for _, n := range run.all(natType) {
+				natSubnets[n.str("subnetId")] = true
+				if !slices.Contains(subnetIDs(run, "public"), n.str("subnetId")) {
+					t.Errorf("NAT gateway %s is not in a public subnet", n.Name)
+				}
+			}
+			if len(natSubnets) != tt.nats {
+				t.Errorf("NAT gateways share subnets: %v", natSubnets)
+			}
+			svc := run.one(t, serviceType)
+			if got, _ := svc.boolean("networkConfiguration", "assignPublicIp"); got != tt.publicIP {
+				t.Errorf("assignPublicIp = %v, want %v", got, tt.publicIP)
+			}
+			if got, want := svc.strs("networkConfiguration", "subnets"), subnetIDs(run, tt.taskTier); !slices.Equal(got, want) {
+				t.Errorf("tasks run in %v, want the %s subnets %v", got, tt.taskTier, want)
+			}
+			var services []string
+			for _, e := range run.all(endpointType) {
+				services = append(services, strings.TrimPrefix(e.str("serviceName"), "com.amazonaws."+testRegion+"."))
+				wantType := "Interface"
+				if strings.HasSuffix(e.str("serviceName"), ".s3") {
+					wantType = "Gateway"
+				}
+				if e.str("vpcEndpointType") != wantType {
+					t.Errorf("endpoint %s type = %q, want %s", e.str("serviceName"), e.str("vpcEndpointType"), wantType)
+				}
+				if wantType == "Interface" {
+					if v, _ := e.boolean("privateDnsEnabled"); !v {
+						t.Errorf("endpoint %s has no private DNS", e.str("serviceName"))
+					}
+					if got, want := e.strs("subnetIds"), subnetIDs(run, "private"); !slices.Equal(got, want) {
+						t.Errorf("endpoint %s in %v, want the private subnets", e.str("serviceName"), got)
+					}
+				}
+			}
+			slices.Sort(services)
+			if !slices.Equal(services, tt.endpoints) {
+				t.Errorf("endpoints %v, want %v", services, tt.endpoints)
+			}
+			routes := 0
+			for _, r := range run.all("aws:ec2/route:Route") {
+				if r.str("natGatewayId") != "" {
+					routes++
+				}
+			}
+			if routes != tt.privateRoutes {
+				t.Errorf("%d private default routes through NAT, want %d", routes, tt.privateRoutes)
+			}
+		})
+	}
+}
+
+func TestVpcEndpointsModeKeepsTrafficInside(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t, withConfig(map[string]string{"egress": "vpcEndpoints"}))
+	epSG := run.named(t, sgType, "network-endpoint-sg")
+	rules := run.securityGroupRules(true, epSG.ID)
+	if len(rules) != 1 || rules[0].str("referencedSecurityGroupId") != taskSG(t, run).ID || rules[0].num("fromPort") != 443 {
+		t.Errorf("endpoint ingress = %v, want HTTPS from the tasks only", rules)
+	}
+	var cidr, prefixList bool
+	for _, r := range run.securityGroupRules(false, taskSG(t, run).ID) {
+		cidr = cidr || r.str("cidrIpv4") == "10.0.0.0/16"
+		prefixList = prefixList || r.str("prefixListId") == "pl-63a5400a"
+	}
+	if !cidr || !prefixList {
+		t.Errorf("task egress to the VPC %v and to S3's prefix list %v, want both", cidr, prefixList)
+	}
+	s3 := run.named(t, endpointType, "network-endpoint-s3")
+	if got := len(s3.strs("routeTableIds")); got != 2 {
+		t.Errorf("S3 gateway endpoint on %d route tables, want the 2 private ones", got)
+	}
+	for _, r := range run.all("aws:ec2/route:Route") {
+		if r.str("natGatewayId") != "" {
+			t.Errorf("route %s leads through a NAT gateway", r.Name)
+		}
+	}
+}
+
+func TestSubnetLayout(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t, withConfig(map[string]string{"availabilityZones": "3", "vpcCidr": "10.20.0.0/16"}))
+	want := map[string]string{
+		"network-public-0": "10.20.0.0/20", "network-public-1": "10.20.16.0/20", "network-public-2": "10.20.32.0/20",
+		"network-private-0": "10.20.128.0/20", "network-private-1": "10.20.144.0/20", "network-private-2": "10.20.160.0/20",
+	}
+	zones := map[string]string{}
+	for _, s := range run.all(subnetType) {
+		if got := s.str("cidrBlock"); got != want[s.Name] {
+			t.Errorf("subnet %s = %s, want %s", s.Name, got, want[s.Name])
+		}
+		zones[s.Name] = s.str("availabilityZone")
+	}
+	if len(zones) != 6 || zones["network-public-0"] != "us-east-1a" || zones["network-private-2"] != "us-east-1c" {
+		t.Errorf("subnet zones = %v, want one public and one private subnet in each of the three zones", zones)
+	}
+	if got := subnetCIDR(netipMust(t, "192.168.10.0/23"), 9).String(); got != "192.168.11.32/27" {
+		t.Errorf("smallest VPC slot 9 = %s, want 192.168.11.32/27", got)
+	}
+}
+
+func TestTooFewAvailabilityZones(t *testing.T) {
+	t.Parallel()
+	m := newMockCloud().on("aws:index/getAvailabilityZones:getAvailabilityZones", availabilityZones("us-east-1a", "us-east-1b"))
+	_, err := runStack(t, m, withConfig(map[string]string{"availabilityZones": "3"}))
+	if err == nil || !strings.Contains(err.Error(), "availabilityZones asks for 3") {
+		t.Errorf("error = %v, want one saying the region has too few zones", err)
+	}
+}
+
+// TestRolloutBudget: the settings that make a rolling deploy take about a minute, not 6-9.
+func TestRolloutBudget(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t)
+	tg := run.one(t, targetGroupType)
+	interval, timeout := tg.num("healthCheck", "interval"), tg.num("healthCheck", "timeout")
+	type budget struct {
+		name     string
+		got      float64
+		min, max float64
+	}
+	checks := []budget{
+		{"health check interval", interval, 5, 10},
+		{"health check timeout", timeout, 2, 4},
+		{"healthy threshold", tg.num("healthCheck", "healthyThreshold"), 2, 2},
+		{"unhealthy threshold", tg.num("healthCheck", "unhealthyThreshold"), 2, 3},
+		{"deregistration delay", tg.num("deregistrationDelay"), 10, 15},
+	}
+	svc := run.one(t, serviceType)
+	checks = append(checks,
+		budget{"grace period", svc.num("healthCheckGracePeriodSeconds"), 10, 60},
+		budget{"minimum healthy percent", svc.num("deploymentMinimumHealthyPercent"), 100, 100},
+		budget{"maximum percent", svc.num("deploymentMaximumPercent"), 200, 200},
+	)
+	for _, c := range checks {
+		if c.got < c.min || c.got > c.max {
+			t.Errorf("%s = %v, want %v-%v", c.name, c.got, c.min, c.max)
+		}
+	}
+	if timeout >= interval {
+		t.Errorf("health check timeout %v is not below the interval %v; AWS rejects it", timeout, interval)
+	}
+	if got := tg.str("healthCheck", "matcher"); got != "200" {
+		t.Errorf("matcher = %q, want 200", got)
+	}
+	enable, _ := svc.boolean("deploymentCircuitBreaker", "enable")
+	rollback, _ := svc.boolean("deploymentCircuitBreaker", "rollback")
+	if !enable || !rollback {
+		t.Errorf("circuit breaker enable %v rollback %v, want both", enable, rollback)
+	}
+	if v, _ := svc.boolean("waitForSteadyState"); !v {
+		t.Error("waitForSteadyState is not true: pulumi up would not wait for the rollout")
+	}
+	ready := map[string]bool{}
+	for _, urn := range svc.DependsOn {
+		if r := run.byURN(urn); r != nil {
+			ready[r.Type] = true
+		}
+	}
+	if !ready[listenerType] || !ready[listenerRuleType] {
+		t.Errorf("service depends on %v, want the listener and its rules", ready)
+	}
+}
+
+func TestListenerRouting(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t)
+	l := run.one(t, listenerType)
+	if l.num("port") != 80 || l.str("protocol") != "HTTP" {
+		t.Errorf("listener %v %v, want HTTP 80", l.str("protocol"), l.num("port"))
+	}
+	if l.str("defaultActions", 0, "type") != "fixed-response" || l.str("defaultActions", 0, "fixedResponse", "statusCode") != "404" ||
+		l.str("defaultActions", 0, "fixedResponse", "contentType") != "application/json" {
+		t.Errorf("default action = %v, want a JSON 404", l.prop("defaultActions"))
+	}
+	var body map[string]map[string]string
+	if err := json.Unmarshal([]byte(l.str("defaultActions", 0, "fixedResponse", "messageBody")), &body); err != nil ||
+		body["error"]["code"] != "not_found" {
+		t.Errorf("404 body = %q, want the API's error shape", l.str("defaultActions", 0, "fixedResponse", "messageBody"))
+	}
+	rule := run.one(t, listenerRuleType)
+	if rule.str("listenerArn") != l.output("arn") || rule.num("priority") != 100 {
+		t.Errorf("rule on %q priority %v", rule.str("listenerArn"), rule.num("priority"))
+	}
+	if got := rule.strs("conditions", 0, "pathPattern", "values"); !slices.Equal(got, []string{"/*"}) {
+		t.Errorf("rule paths = %v, want [/*]", got)
+	}
+	if rule.str("actions", 0, "type") != "forward" || rule.str("actions", 0, "targetGroupArn") != run.one(t, targetGroupType).ID {
+		t.Errorf("rule action = %v, want forward to the target group", rule.prop("actions"))
+	}
+}
+
+func TestManyPathsSplitAcrossRules(t *testing.T) {
+	t.Parallel()
+	paths := []string{"/api/v1/*", "/healthz", "/docs/*", "/a", "/b", "/c", "/d"}
+	b, _ := json.Marshal(paths)
+	run := mustRun(t, withConfig(map[string]string{"paths": string(b)}))
+	rules := run.all(listenerRuleType)
+	slices.SortFunc(rules, func(a, b *resourceRecord) int { return int(a.num("priority") - b.num("priority")) })
+	if len(rules) != 2 {
+		t.Fatalf("%d rules for %d paths, want 2", len(rules), len(paths))
+	}
+	var got []string
+	for i, r := range rules {
+		if r.num("priority") != float64(100+i) {
+			t.Errorf("rule %d priority = %v, want %d", i, r.num("priority"), 100+i)
+		}
+		got = append(got, r.strs("conditions", 0, "pathPattern", "values")...)
+	}
+	if !slices.Equal(got, paths) {
+		t.Errorf("rules forward %v, want %v", got, paths)
+	}
+}
+
+func TestPathRuleGroups(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		paths    []string
+		reserved int
+		want     string
+	}{
+		{[]string{"/*"}, 0, "[/*]"},
+		{[]string{"/a", "/b", "/c", "/d", "/e", "/f"}, 0, "[/a /b /c /d /e] [/f]"},
+		{[]string{"/a", "/b", "/c", "/d", "/e"}, 1, "[/a /b /c /d] [/e]"},
+		{[]string{"/a/*/*", "/b/*/*", "/c/*"}, 0, "[/a/*/* /b/*/* /c/*]"},
+		{[]string{"/a/*/*/*", "/b/*/*", "/c/*"}, 0, "[/a/*/*/* /b/*/*] [/c/*]"},
+		{[]string{"/a/*?", "/b*", "/c*", "/d*", "/e*"}, 0, "[/a/*? /b* /c* /d*] [/e*]"},
+	}
+	for _, tt := range tests {
+		groups := pathRuleGroups(tt.paths, tt.reserved)
+		if got := strings.Trim(fmt.Sprint(groups), "[]"); "["+got+"]" != tt.want {
+			t.Errorf("pathRuleGroups(%v, %d) = %v, want %s", tt.paths, tt.reserved, groups, tt.want)
+		}
+		for _, g := range groups {
+			wild := 0
+			for _, p := range g {
+				wild += strings.Count(p, "*") + strings.Count(p, "?")
+			}
+			if len(g)+tt.reserved > maxConditionValues || wild > maxConditionWildcards {
+				t.Errorf("group %v exceeds the ALB rule limits", g)
+			}
+		}
+	}
+}
+
+func TestContainerEnvironment(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t, withConfig(map[string]string{
+		"containerPort": "9000",
+		"vpcCidr":       "10.42.0.0/16",
+		"env":           `{"FEATURE_X":"on","LOG_LEVEL":"debug"}`,
+	}))
+	env := envOf(t, run.container(t))
+	want := map[string]string{
+		"PORT":             "9000",
+		"LOG_LEVEL":        "debug",
+		"SHUTDOWN_TIMEOUT": "20s",
+		"TRUSTED_PROXIES":  "10.42.0.0/16",
+		"FEATURE_X":        "on",
+		"APP_VERSION":      mustTag(t, run.root, "linux/arm64"),
+	}
+	for k, v := range want {
+		if env[k] != v {
+			t.Errorf("env %s = %q, want %q", k, env[k], v)
+		}
+	}
+	if len(env) != len(want) {
+		t.Errorf("env = %v, want exactly %v", env, want)
+	}
+	// One value for the container, the target group and the security groups.
+	if got := run.one(t, targetGroupType).num("port"); got != 9000 {
+		t.Errorf("target group port = %v, want 9000", got)
+	}
+	if got := run.one(t, serviceType).num("loadBalancers", 0, "containerPort"); got != 9000 {
+		t.Errorf("service container port = %v, want 9000", got)
+	}
+	if r := run.securityGroupRules(true, taskSG(t, run).ID); len(r) != 1 || r[0].num("fromPort") != 9000 {
+		t.Errorf("task ingress = %v, want port 9000", r)
+	}
+	defaults := envOf(t, mustRun(t).container(t))
+	if defaults["LOG_LEVEL"] != "info" || defaults["PORT"] != "8080" {
+		t.Errorf("default env = %v, want LOG_LEVEL info and PORT 8080", defaults)
+	}
+}
+
+func TestTaskSizeAndCount(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t, withConfig(map[string]string{"cpu": "1024", "memory": "3072", "desiredCount": "3"}))
+	td := run.one(t, taskDefType)
+	if td.str("cpu") != "1024" || td.str("memory") != "3072" {
+		t.Errorf("task size %s/%s, want 1024/3072", td.str("cpu"), td.str("memory"))
+	}
+	if got := run.one(t, serviceType).num("desiredCount"); got != 3 {
+		t.Errorf("desiredCount = %v, want 3", got)
+	}
+	if got := td.str("family"); got != "gin-fargate-test" {
+		t.Errorf("family = %q, want gin-fargate-test", got)
+	}
+}
+
+func TestSecretValuesNeverInPlainInputs(t *testing.T) {
+	t.Parallel()
+	const value = "plaintext-secret-value-9f8e7d"
+	run := mustRun(t, withConfig(map[string]string{"secrets": `{"DB_PASSWORD":"` + value + `"}`}), withSecretConfig("secrets"))
+	for _, r := range run.records() {
+		if strings.Contains(plain(resource.NewObjectProperty(r.Inputs)), value) {
+			t.Errorf("%s %s has the secret value in a plain input", r.Type, r.Name)
+		}
+	}
+	for name, o := range run.outputs {
+		if strings.Contains(fmt.Sprint(o.Value), value) {
+			t.Errorf("output %s has the secret value", name)
+		}
+	}
+}
+
+// plain renders the non-secret parts of a property value.
+func plain(v resource.PropertyValue) string {
+	switch {
+	case v.IsSecret():
+		return "[secret]"
+	case v.IsObject():
+		var b strings.Builder
+		for k, e := range v.ObjectValue() {
+			b.WriteString(string(k) + "=" + plain(e) + ";")
+		}
+		return b.String()
+	case v.IsArray():
+		var b strings.Builder
+		for _, e := range v.ArrayValue() {
+			b.WriteString(plain(e) + ",")
+		}
+		return b.String()
+	}
+	return fmt.Sprint(v.V)
+}
+
+func TestNamePrefix(t *testing.T) {
+	t.Parallel()
+	tests := map[[2]string]string{
+		{"gin-fargate", "dev"}:                   "gin-fargate-dev",
+		{"gin-fargate", "Prod_EU.1"}:             "gin-fargate-prod-eu-1",
+		{"gin-fargate", "acme/team/dev"}:         "gin-fargate-acme-team-dev",
+		{"gin-fargate", strings.Repeat("x", 60)}: "gin-fargate-" + strings.Repeat("x", 36),
+	}
+	for in, want := range tests {
+		if got := namePrefix(in[0], in[1]); got != want {
+			t.Errorf("namePrefix(%q, %q) = %q, want %q", in[0], in[1], got, want)
+		}
+	}
+}
+
+func TestRegionFromTheEnvironmentWhenNotConfigured(t *testing.T) {
+	t.Parallel()
+	m := newMockCloud()
+	run, err := runStack(t, m, withConfig(map[string]string{"aws:region": ""}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(run.invoked("aws:index/getRegion:getRegion")); got != 1 {
+		t.Errorf("%d region lookups, want 1", got)
+	}
+	logs, _ := run.container(t)["logConfiguration"].(map[string]any)
+	if got := logs["options"].(map[string]any)["awslogs-region"]; got != testRegion {
+		t.Errorf("awslogs-region = %v, want the looked-up %s", got, testRegion)
+	}
+}
+
+func TestPendingSettingsAreReported(t *testing.T) {
+	t.Parallel()
+	c, err := parseMap(map[string]string{"domain": "api.example.com", "waf": "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := pendingSettings(c)
+	if len(msgs) != 2 || !strings.HasPrefix(msgs[0], "domain is set") || !strings.HasPrefix(msgs[1], "waf is set") {
+		t.Errorf("pending settings = %q, want domain and waf", msgs)
+	}
+	d, _ := parseMap(nil)
+	if msgs := pendingSettings(d); len(msgs) != 0 {
+		t.Errorf("default config reports %q", msgs)
+	}
+}
+
+func netipMust(t *testing.T, s string) netip.Prefix {
+	t.Helper()
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -1,0 +1,411 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const (
+	containerName = "app"
+	// containerUser is distroless's numeric nonroot user (Security Hub ECS.20).
+	containerUser = "65532:65532"
+	// shutdownTimeout is how long the app drains in-flight requests after SIGTERM; stopTimeout
+	// gives it a few seconds more before ECS sends SIGKILL (Fargate allows at most 120 s).
+	shutdownTimeout = 20 * time.Second
+	stopTimeout     = shutdownTimeout + 5*time.Second
+	// The container health check runs the binary's health-check mode (the image has no shell).
+	containerHealthIntervalSec = 5
+	containerHealthTimeoutSec  = 3
+	containerHealthRetries     = 3
+	containerHealthStartSec    = 10
+	// healthCheckGracePeriodSec keeps ECS from acting on load-balancer checks while a task starts.
+	healthCheckGracePeriodSec = 30
+	defaultLogLevel           = "info"
+)
+
+// healthCheckCommand is the ECS container health check: the app binary's health-check mode.
+var healthCheckCommand = []string{"CMD", "/api", "-healthcheck"}
+
+// Service is the API on ECS Fargate: the cluster, its log group, the two IAM roles, the task
+// definition and the service behind the load balancer's target group.
+type Service struct {
+	pulumi.ResourceState
+
+	Cluster        *ecs.Cluster
+	LogGroup       *cloudwatch.LogGroup
+	ExecutionRole  *iam.Role
+	TaskRole       *iam.Role
+	TaskDefinition *ecs.TaskDefinition
+	Service        *ecs.Service
+	ClusterName    pulumi.StringOutput `pulumi:"clusterName"`
+	ServiceName    pulumi.StringOutput `pulumi:"serviceName"`
+	LogGroupName   pulumi.StringOutput `pulumi:"logGroupName"`
+}
+
+// ServiceArgs configures a Service.
+type ServiceArgs struct {
+	// NamePrefix names the task definition family and the log group, e.g. "gin-fargate-dev".
+	NamePrefix        string
+	Region            string
+	Account           string
+	Architecture      architecture
+	CPU               int
+	Memory            int
+	DesiredCount      int
+	ContainerPort     int
+	ContainerInsights bool
+	LogRetentionDays  int
+	// Image is the image reference the container runs; AppVersion is reported as APP_VERSION.
+	Image      pulumi.StringInput
+	AppVersion string
+	// PullRepositoryARN is the ECR repository the execution role may pull from; "" when none.
+	PullRepositoryARN pulumi.StringInput
+	// Env is extra plain environment for the app; TrustedProxies is the CIDR whose
+	// X-Forwarded-For the app trusts (the VPC: the load balancer lives there).
+	Env            map[string]string
+	TrustedProxies string
+	// Secrets maps environment variable names to Secrets Manager secret ARNs, injected at start;
+	// the execution role may read exactly these secrets (Security Hub ECS.8).
+	Secrets map[string]pulumi.StringInput
+	// SubnetIDs, SecurityGroupIDs and AssignPublicIP place the tasks.
+	SubnetIDs        pulumi.StringArrayInput
+	SecurityGroupIDs pulumi.StringArrayInput
+	AssignPublicIP   bool
+	// TargetGroupARN is where tasks register; LoadBalancerReady is what must exist before the
+	// service can use it (the listener and its rules).
+	TargetGroupARN    pulumi.StringInput
+	LoadBalancerReady []pulumi.Resource
+}
+
+// NewService declares the cluster, roles, task definition and service.
+func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pulumi.ResourceOption) (*Service, error) {
+	if args == nil || args.Image == nil || args.TargetGroupARN == nil {
+		return nil, fmt.Errorf("create service: an image and a target group are required")
+	}
+	s := &Service{}
+	if err := ctx.RegisterComponentResource("gin-fargate:index:Service", name, s, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(s)
+
+	insights := "disabled"
+	if args.ContainerInsights {
+		insights = "enabled"
+	}
+	cluster, err := ecs.NewCluster(ctx, name+"-cluster", &ecs.ClusterArgs{
+		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{
+			Name:  pulumi.String("containerInsights"),
+			Value: pulumi.String(insights),
+		}},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("create cluster: %w", err)
+	}
+	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String("/ecs/" + args.NamePrefix),
+		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("create log group: %w", err)
+	}
+	s.Cluster, s.LogGroup = cluster, logGroup
+
+	if err := s.addRoles(ctx, name, args, parent); err != nil {
+		return nil, err
+	}
+	if err := s.addTaskDefinition(ctx, name, args, parent); err != nil {
+		return nil, err
+	}
+
+	svc, err := ecs.NewService(ctx, name+"-service", &ecs.ServiceArgs{
+		Cluster:                         cluster.Arn,
+		TaskDefinition:                  s.TaskDefinition.Arn,
+		DesiredCount:                    pulumi.Int(args.DesiredCount),
+		LaunchType:                      pulumi.String("FARGATE"),
+		PlatformVersion:                 pulumi.String("LATEST"),
+		DeploymentMinimumHealthyPercent: pulumi.Int(100),
+		DeploymentMaximumPercent:        pulumi.Int(200),
+		DeploymentCircuitBreaker: &ecs.ServiceDeploymentCircuitBreakerArgs{
+			Enable:   pulumi.Bool(true),
+			Rollback: pulumi.Bool(true),
+		},
+		DeploymentController:          &ecs.ServiceDeploymentControllerArgs{Type: pulumi.String("ECS")},
+		HealthCheckGracePeriodSeconds: pulumi.Int(healthCheckGracePeriodSec),
+		WaitForSteadyState:            pulumi.Bool(true),
+		PropagateTags:                 pulumi.String("SERVICE"),
+		EnableEcsManagedTags:          pulumi.Bool(true),
+		EnableExecuteCommand:          pulumi.Bool(false),
+		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
+			Subnets:        args.SubnetIDs,
+			SecurityGroups: args.SecurityGroupIDs,
+			AssignPublicIp: pulumi.Bool(args.AssignPublicIP),
+		},
+		LoadBalancers: ecs.ServiceLoadBalancerArray{&ecs.ServiceLoadBalancerArgs{
+			TargetGroupArn: args.TargetGroupARN,
+			ContainerName:  pulumi.String(containerName),
+			ContainerPort:  pulumi.Int(args.ContainerPort),
+		}},
+	}, parent, pulumi.DependsOn(args.LoadBalancerReady))
+	if err != nil {
+		return nil, fmt.Errorf("create service: %w", err)
+	}
+	s.Service = svc
+	s.ClusterName, s.ServiceName, s.LogGroupName = cluster.Name, svc.Name, logGroup.Name
+	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{
+		"clusterName":  s.ClusterName,
+		"serviceName":  s.ServiceName,
+		"logGroupName": s.LogGroupName,
+	}); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// addRoles declares the execution role (what ECS needs to start the task: pull this image, write
+// to this log group, read these secrets) and a separate task role with no permissions, the app's
+// own identity (Checkov CKV_AWS_249). Only ecr:GetAuthorizationToken, which has no resource
+// type, is allowed on "*".
+func (s *Service) addRoles(ctx *pulumi.Context, name string, args *ServiceArgs, parent pulumi.ResourceOption) error {
+	partition := partitionForRegion(args.Region)
+	exec, err := newServiceRole(ctx, name+"-execution-role", "Starts the ECS tasks: image pull, logs, secrets",
+		"ecs-tasks.amazonaws.com", args.Account, "", parent)
+	if err != nil {
+		return fmt.Errorf("create execution role: %w", err)
+	}
+	task, err := newServiceRole(ctx, name+"-task-role", "The app's own identity; no permissions",
+		"ecs-tasks.amazonaws.com", args.Account,
+		fmt.Sprintf("arn:%s:ecs:%s:%s:*", partition, args.Region, args.Account), parent)
+	if err != nil {
+		return fmt.Errorf("create task role: %w", err)
+	}
+	s.ExecutionRole, s.TaskRole = exec, task
+
+	repo := args.PullRepositoryARN
+	if repo == nil {
+		repo = pulumi.String("")
+	}
+	names := sortedKeys(args.Secrets)
+	inputs := []any{repo, s.LogGroup.Arn}
+	for _, n := range names {
+		inputs = append(inputs, args.Secrets[n])
+	}
+	policy := pulumi.All(inputs...).ApplyT(func(v []any) (string, error) {
+		repoArn, logArn := v[0].(string), v[1].(string)
+		var secretArns []string
+		for _, a := range v[2:] {
+			secretArns = append(secretArns, a.(string))
+		}
+		return executionPolicy(repoArn, logArn, secretArns)
+	}).(pulumi.StringOutput)
+	if _, err := iam.NewRolePolicy(ctx, name+"-execution-policy", &iam.RolePolicyArgs{
+		Role:   exec.ID(),
+		Policy: policy,
+	}, parent); err != nil {
+		return fmt.Errorf("create execution policy: %w", err)
+	}
+	return nil
+}
+
+// executionPolicy is the execution role's policy: pull from exactly one ECR repository (when the
+// image is in ECR), write to exactly one log group, read exactly the listed secrets.
+func executionPolicy(repoArn, logGroupArn string, secretArns []string) (string, error) {
+	var statements []policyStatement
+	if repoArn != "" {
+		statements = append(statements,
+			policyStatement{
+				Sid:      "AuthenticateToRegistry",
+				Effect:   "Allow",
+				Action:   []string{"ecr:GetAuthorizationToken"},
+				Resource: []string{"*"},
+			},
+			policyStatement{
+				Sid:      "PullImage",
+				Effect:   "Allow",
+				Action:   []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
+				Resource: []string{repoArn},
+			})
+	}
+	statements = append(statements, logWriteStatement(logGroupArn))
+	if len(secretArns) > 0 {
+		statements = append(statements, policyStatement{
+			Sid:      "ReadSecrets",
+			Effect:   "Allow",
+			Action:   []string{"secretsmanager:GetSecretValue"},
+			Resource: secretArns,
+		})
+	}
+	return policyJSON(statements...)
+}
+
+// addTaskDefinition declares the Fargate task: one hardened container per the container contract.
+func (s *Service) addTaskDefinition(ctx *pulumi.Context, name string, args *ServiceArgs, parent pulumi.ResourceOption) error {
+	names := sortedKeys(args.Secrets)
+	inputs := []any{args.Image, s.LogGroup.Name}
+	for _, n := range names {
+		inputs = append(inputs, args.Secrets[n])
+	}
+	defs := pulumi.All(inputs...).ApplyT(func(v []any) (string, error) {
+		secrets := map[string]string{}
+		for i, n := range names {
+			secrets[n] = v[2+i].(string)
+		}
+		return containerDefinitions(args, v[0].(string), v[1].(string), secrets)
+	}).(pulumi.StringOutput)
+
+	td, err := ecs.NewTaskDefinition(ctx, name+"-task", &ecs.TaskDefinitionArgs{
+		Family:                  pulumi.String(args.NamePrefix),
+		RequiresCompatibilities: pulumi.StringArray{pulumi.String("FARGATE")},
+		NetworkMode:             pulumi.String("awsvpc"),
+		Cpu:                     pulumi.String(strconv.Itoa(args.CPU)),
+		Memory:                  pulumi.String(strconv.Itoa(args.Memory)),
+		RuntimePlatform: &ecs.TaskDefinitionRuntimePlatformArgs{
+			OperatingSystemFamily: pulumi.String("LINUX"),
+			CpuArchitecture:       pulumi.String(args.Architecture.cpuArchitecture()),
+		},
+		ExecutionRoleArn:     s.ExecutionRole.Arn,
+		TaskRoleArn:          s.TaskRole.Arn,
+		ContainerDefinitions: defs,
+	}, parent)
+	if err != nil {
+		return fmt.Errorf("create task definition: %w", err)
+	}
+	s.TaskDefinition = td
+	return nil
+}
+
+// Container definition JSON, as ECS reads it.
+type (
+	containerDefinition struct {
+		Name                   string           `json:"name"`
+		Image                  string           `json:"image"`
+		Essential              bool             `json:"essential"`
+		Privileged             bool             `json:"privileged"`
+		ReadonlyRootFilesystem bool             `json:"readonlyRootFilesystem"`
+		User                   string           `json:"user"`
+		PortMappings           []portMapping    `json:"portMappings"`
+		Environment            []keyValue       `json:"environment"`
+		Secrets                []secretRef      `json:"secrets,omitempty"`
+		LinuxParameters        linuxParameters  `json:"linuxParameters"`
+		HealthCheck            healthCheck      `json:"healthCheck"`
+		StopTimeout            int              `json:"stopTimeout"`
+		LogConfiguration       logConfiguration `json:"logConfiguration"`
+		Ulimits                []ulimit         `json:"ulimits"`
+	}
+	portMapping struct {
+		Name          string `json:"name"`
+		ContainerPort int    `json:"containerPort"`
+		HostPort      int    `json:"hostPort"`
+		Protocol      string `json:"protocol"`
+		AppProtocol   string `json:"appProtocol"`
+	}
+	keyValue struct {
+		Name  string `json:"name"`
+		Value string `json:"value"`
+	}
+	secretRef struct {
+		Name      string `json:"name"`
+		ValueFrom string `json:"valueFrom"`
+	}
+	linuxParameters struct {
+		InitProcessEnabled bool         `json:"initProcessEnabled"`
+		Capabilities       capabilities `json:"capabilities"`
+	}
+	capabilities struct {
+		Drop []string `json:"drop"`
+	}
+	healthCheck struct {
+		Command     []string `json:"command"`
+		Interval    int      `json:"interval"`
+		Timeout     int      `json:"timeout"`
+		Retries     int      `json:"retries"`
+		StartPeriod int      `json:"startPeriod"`
+	}
+	logConfiguration struct {
+		LogDriver string            `json:"logDriver"`
+		Options   map[string]string `json:"options"`
+	}
+	ulimit struct {
+		Name      string `json:"name"`
+		SoftLimit int    `json:"softLimit"`
+		HardLimit int    `json:"hardLimit"`
+	}
+)
+
+// appEnvironment is the app's environment: the contract's variables plus the configured env.
+func appEnvironment(args *ServiceArgs) []keyValue {
+	env := map[string]string{"LOG_LEVEL": defaultLogLevel}
+	for k, v := range args.Env {
+		env[k] = v
+	}
+	env["PORT"] = strconv.Itoa(args.ContainerPort)
+	env["APP_VERSION"] = args.AppVersion
+	env["SHUTDOWN_TIMEOUT"] = shutdownTimeout.String()
+	env["TRUSTED_PROXIES"] = args.TrustedProxies
+	out := make([]keyValue, 0, len(env))
+	for _, k := range sortedKeys(env) {
+		out = append(out, keyValue{Name: k, Value: env[k]})
+	}
+	return out
+}
+
+// containerDefinitions renders the task's one container: non-root, read-only root filesystem,
+// no capabilities, an init process, the binary's health check, awslogs (Security Hub ECS.4, ECS.5,
+// ECS.8, ECS.9, ECS.20; Checkov CKV_AWS_334, CKV_AWS_336).
+func containerDefinitions(args *ServiceArgs, image, logGroup string, secrets map[string]string) (string, error) {
+	var refs []secretRef
+	for _, n := range sortedKeys(secrets) {
+		refs = append(refs, secretRef{Name: n, ValueFrom: secrets[n]})
+	}
+	c := containerDefinition{
+		Name:                   containerName,
+		Image:                  image,
+		Essential:              true,
+		Privileged:             false,
+		ReadonlyRootFilesystem: true,
+		User:                   containerUser,
+		PortMappings: []portMapping{{
+			Name:          "http",
+			ContainerPort: args.ContainerPort,
+			HostPort:      args.ContainerPort,
+			Protocol:      "tcp",
+			AppProtocol:   "http",
+		}},
+		Environment: appEnvironment(args),
+		Secrets:     refs,
+		LinuxParameters: linuxParameters{
+			InitProcessEnabled: true,
+			Capabilities:       capabilities{Drop: []string{"ALL"}},
+		},
+		HealthCheck: healthCheck{
+			Command:     healthCheckCommand,
+			Interval:    containerHealthIntervalSec,
+			Timeout:     containerHealthTimeoutSec,
+			Retries:     containerHealthRetries,
+			StartPeriod: containerHealthStartSec,
+		},
+		StopTimeout: int(stopTimeout / time.Second),
+		LogConfiguration: logConfiguration{
+			LogDriver: "awslogs",
+			Options: map[string]string{
+				"awslogs-group":         logGroup,
+				"awslogs-region":        args.Region,
+				"awslogs-stream-prefix": containerName,
+				"mode":                  "non-blocking",
+				"max-buffer-size":       "25m",
+			},
+		},
+		Ulimits: []ulimit{{Name: "nofile", SoftLimit: 65536, HardLimit: 65536}},
+	}
+	b, err := json.Marshal([]containerDefinition{c})
+	if err != nil {
+		return "", fmt.Errorf("encode container definitions: %w", err)
+	}
+	return string(b), nil
+}
