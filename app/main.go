@@ -116,10 +116,3 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger.Info("stopped")
 	return nil
 }
-
-// newLogger returns the JSON logger every line of the API goes through. Each line carries the
-// version, so logs from a rolling deployment tell the two task definitions apart.
-func newLogger(w io.Writer, cfg config) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.logLevel})).
-		With(slog.String("version", cfg.version))
-}

@@ -97,7 +97,8 @@ func accessLog(logger *slog.Logger) gin.HandlerFunc {
 			level = slog.LevelError
 		}
 		ctx := context.Background() // the request's context may be cancelled by now; the line must still be written
-		if !logger.Enabled(ctx, level) {
+		handler := logger.Handler()
+		if !handler.Enabled(ctx, level) {
 			return
 		}
 		// A fixed array keeps the attributes off the heap.
@@ -120,7 +121,11 @@ func accessLog(logger *slog.Logger) gin.HandlerFunc {
 			attrs[n] = slog.String("error", c.Errors.String())
 			n++
 		}
-		logger.LogAttrs(ctx, level, "request", attrs[:n]...)
+		// Straight to the handler: Logger.LogAttrs would also record the caller's program counter,
+		// a stack walk on every request for a source location the line does not show.
+		r := slog.NewRecord(time.Now(), level, "request", 0)
+		r.AddAttrs(attrs[:n]...)
+		_ = handler.Handle(ctx, r)
 	}
 }
 
