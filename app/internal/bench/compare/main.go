@@ -49,10 +49,10 @@ func parseOptions(args []string) (options, error) {
 	fs.StringVar(&o.bareBin, "bare", "bin/bench/bareserver", "the bare net/http server binary")
 	fs.StringVar(&o.heyBin, "hey", "bin/bench/hey", "the hey load generator binary")
 	paths := fs.String("paths", "/healthz,/api/v1/hello?name=bench", "comma-separated GET paths, served by both")
-	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of one measured run")
+	fs.DurationVar(&o.duration, "duration", 6*time.Second, "length of one measured run")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured load on each server before the first run")
 	fs.IntVar(&o.connections, "c", 64, "concurrent connections")
-	fs.IntVar(&o.rounds, "rounds", 3, "measured runs per server and path, interleaved; the median is reported")
+	fs.IntVar(&o.rounds, "rounds", 5, "measured runs per server and path, interleaved; the median is reported")
 	if err := fs.Parse(args[1:]); err != nil {
 		return o, err
 	}
@@ -404,11 +404,13 @@ func median(runs []result, f func(result) float64) float64 {
 func report(out io.Writer, o options, results map[string]map[string][]result, servers []*server, logLines int) {
 	fmt.Fprintf(out, "\n%s, %s/%s, %d CPUs (%s), %s\n", time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH,
 		runtime.NumCPU(), cpuModel(), runtime.Version())
-	fmt.Fprintf(out, "hey -c %d for %s per run, %d interleaved runs per server and path, median shown; the load generator shares the CPUs\n\n",
+	fmt.Fprintf(out, "hey -c %d for %s per run, %d interleaved runs per server and path, medians; hey shares the CPUs with the server.\n",
 		o.connections, o.duration, o.rounds)
+	fmt.Fprintf(out, "capacity: the server's CPU time per request, bare's divided by the app's: the share of bare's throughput the app\n"+
+		"keeps when CPU-bound, steadier than requests/s on a machine whose load varies.\n\n")
 
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "endpoint\tserver\trequests/s\tof bare\tp99\tCPU/request\tof bare\t")
+	fmt.Fprintln(tw, "endpoint\tserver\trequests/s\tof bare\tp99\tCPU/request\tcapacity\t")
 	rps := func(r result) float64 { return r.rps }
 	cpu := func(r result) float64 { return micros(r.cpuPerRequest) }
 	for _, path := range o.paths {
@@ -420,7 +422,7 @@ func report(out io.Writer, o options, results map[string]map[string][]result, se
 			if i == 0 {
 				label = "GET " + path
 				rpsShare = fmt.Sprintf("%.0f%%", 100*appRPS/bareRPS)
-				cpuShare = fmt.Sprintf("%.0f%%", 100*appCPU/bareCPU)
+				cpuShare = fmt.Sprintf("%.0f%%", 100*bareCPU/appCPU)
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%.1f ms\t%.1f µs\t%s\t\n", label, s.name,
 				median(results[path][s.name], rps), rpsShare, p99, median(results[path][s.name], cpu), cpuShare)
