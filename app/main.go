@@ -107,6 +107,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
+		logger.Error("in-flight requests did not finish in time: closing their connections",
+			slog.String("timeout", cfg.shutdownTimeout.String()), slog.String("error", err.Error()))
 		closeErr := srv.Close()
 		return fmt.Errorf("shut down within %s: %w", cfg.shutdownTimeout, errors.Join(err, closeErr))
 	}

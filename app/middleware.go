@@ -101,19 +101,21 @@ func accessLog(logger *slog.Logger) gin.HandlerFunc {
 		if !handler.Enabled(ctx, level) {
 			return
 		}
+		end := time.Now()
+		route := c.FullPath()
 		// A fixed array keeps the attributes off the heap.
 		attrs := [...]slog.Attr{
 			slog.String("method", c.Request.Method),
-			slog.String("route", c.FullPath()),
+			slog.String("route", route),
 			slog.Int("status", status),
-			slog.Int64("latencyUs", time.Since(start).Microseconds()),
+			slog.Int64("latencyUs", end.Sub(start).Microseconds()),
 			slog.Int("bytes", bodyBytes(c)),
 			slog.String("requestId", requestIDOf(c)),
 			slog.String("clientIp", c.ClientIP()),
 			{}, {}, // path, error
 		}
 		n := len(attrs) - 2
-		if attrs[1].Value.String() == "" {
+		if route == "" {
 			attrs[n] = slog.String("path", truncate(c.Request.URL.Path, maxLoggedPathLength))
 			n++
 		}
@@ -123,7 +125,7 @@ func accessLog(logger *slog.Logger) gin.HandlerFunc {
 		}
 		// Straight to the handler: Logger.LogAttrs would also record the caller's program counter,
 		// a stack walk on every request for a source location the line does not show.
-		r := slog.NewRecord(time.Now(), level, "request", 0)
+		r := slog.NewRecord(end, level, "request", 0)
 		r.AddAttrs(attrs[:n]...)
 		_ = handler.Handle(ctx, r)
 	}

@@ -167,6 +167,9 @@ func TestProcessShutdownTimeout(t *testing.T) {
 	if got, want := p.stderr.String(), "shut down within 300ms: context deadline exceeded"; !strings.Contains(got, want) {
 		t.Errorf("stderr = %q, want it to contain %q", got, want)
 	}
+	if got, want := p.stdout.String(), `"level":"ERROR","msg":"in-flight requests did not finish in time`; !strings.Contains(got, want) {
+		t.Errorf("stdout does not contain %s:\n%s", want, got)
+	}
 }
 
 // startSlowEcho opens a connection to addr and starts POST /api/v1/echo with body, sending only the
