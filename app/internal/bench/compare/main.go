@@ -389,40 +389,56 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
+// median returns the median of f over the runs.
 func median(runs []result, f func(result) float64) float64 {
 	values := make([]float64, len(runs))
 	for i, r := range runs {
 		values[i] = f(r)
 	}
-	slices.Sort(values)
+	return medianOf(values)
+}
+
+func medianOf(values []float64) float64 {
+	values = slices.Sorted(slices.Values(values))
 	if n := len(values); n%2 == 0 {
 		return (values[n/2-1] + values[n/2]) / 2
 	}
 	return values[len(values)/2]
 }
 
+// pairedRatio is the median over the rounds of f(num[i]) / f(den[i]).
+func pairedRatio(num, den []result, f func(result) float64) float64 {
+	ratios := make([]float64, 0, len(num))
+	for i := range min(len(num), len(den)) {
+		ratios = append(ratios, f(num[i])/f(den[i]))
+	}
+	return medianOf(ratios)
+}
+
 func report(out io.Writer, o options, results map[string]map[string][]result, servers []*server, logLines int) {
 	fmt.Fprintf(out, "\n%s, %s/%s, %d CPUs (%s), %s\n", time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH,
 		runtime.NumCPU(), cpuModel(), runtime.Version())
-	fmt.Fprintf(out, "hey -c %d for %s per run, %d interleaved runs per server and path, medians; hey shares the CPUs with the server.\n",
+	fmt.Fprintf(out, "hey -c %d for %s per run, %d rounds of back-to-back runs per path; medians, ratios taken per round.\n",
 		o.connections, o.duration, o.rounds)
-	fmt.Fprintf(out, "capacity: the server's CPU time per request, bare's divided by the app's: the share of bare's throughput the app\n"+
-		"keeps when CPU-bound, steadier than requests/s on a machine whose load varies.\n\n")
+	fmt.Fprintf(out, "hey shares the CPUs with the server. capacity: the server's CPU time per request, bare's divided by the app's:\n"+
+		"the share of bare's throughput the app keeps when CPU-bound, steadier than requests/s on a machine whose load varies.\n\n")
 
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "endpoint\tserver\trequests/s\tof bare\tp99\tCPU/request\tcapacity\t")
 	rps := func(r result) float64 { return r.rps }
 	cpu := func(r result) float64 { return micros(r.cpuPerRequest) }
 	for _, path := range o.paths {
-		appRPS, bareRPS := median(results[path]["app"], rps), median(results[path]["bare"], rps)
-		appCPU, bareCPU := median(results[path]["app"], cpu), median(results[path]["bare"], cpu)
+		// Ratios pair the app's and bare's runs of the same round, which ran back to back, so that
+		// a change in the machine's load between rounds cancels out.
+		rpsRatio := pairedRatio(results[path]["app"], results[path]["bare"], rps)
+		cpuRatio := pairedRatio(results[path]["bare"], results[path]["app"], cpu)
 		for i, s := range servers {
 			p99 := median(results[path][s.name], func(r result) float64 { return r.p99.Seconds() * 1000 })
 			label, rpsShare, cpuShare := "", "", ""
 			if i == 0 {
 				label = "GET " + path
-				rpsShare = fmt.Sprintf("%.0f%%", 100*appRPS/bareRPS)
-				cpuShare = fmt.Sprintf("%.0f%%", 100*bareCPU/appCPU)
+				rpsShare = fmt.Sprintf("%.0f%%", 100*rpsRatio)
+				cpuShare = fmt.Sprintf("%.0f%%", 100*cpuRatio)
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%.1f ms\t%.1f µs\t%s\t\n", label, s.name,
 				median(results[path][s.name], rps), rpsShare, p99, median(results[path][s.name], cpu), cpuShare)

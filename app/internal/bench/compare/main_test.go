@@ -66,3 +66,12 @@ func TestMedian(t *testing.T) {
 		t.Errorf("median of 4, 1 = %v, want 2.5", got)
 	}
 }
+
+func TestPairedRatio(t *testing.T) {
+	rps := func(r result) float64 { return r.rps }
+	app := []result{{rps: 90}, {rps: 45}, {rps: 80}}
+	bare := []result{{rps: 100}, {rps: 50}, {rps: 200}}
+	if got := pairedRatio(app, bare, rps); got != 0.9 {
+		t.Errorf("pairedRatio = %v, want 0.9 (the median of 0.9, 0.9, 0.4)", got)
+	}
+}
