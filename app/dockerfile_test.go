@@ -291,6 +291,9 @@ func TestDockerfile(t *testing.T) {
 			!strings.Contains(ldflags, "-X main.version=v1.2.3") {
 			t.Errorf("-ldflags %q, want -s -w (stripped) and -X main.version=${VERSION}", ldflags)
 		}
+		if tags, _ := flagValue(b.args, "-tags"); tags != "nomsgpack" {
+			t.Errorf("go build -tags %q, want nomsgpack (Gin without its MessagePack codec, which the API does not use)", tags)
+		}
 		if out, _ := flagValue(b.args, "-o"); out != "/out/api" {
 			t.Errorf("go build -o %q, want /out/api", out)
 		}
@@ -406,6 +409,7 @@ func TestDockerfileBuild(t *testing.T) {
 				"GOOS":        "linux",
 				"GOARCH":      arch,
 				"-trimpath":   "true", // with -trimpath, Go leaves -ldflags out of the build info
+				"-tags":       "nomsgpack",
 			} {
 				if got := settings[key]; got != want {
 					t.Errorf("build setting %s = %q, want %q", key, got, want)
