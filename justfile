@@ -14,7 +14,7 @@ actionlint := "github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
 default:
     @just --list
 
-# Run the API on localhost:8080 with debug logs; PORT, LOG_LEVEL and the other variables override
+# Run the API on localhost:8080 at log level debug; PORT, LOG_LEVEL and the other variables override
 dev:
     PORT="${PORT:-8080}" LOG_LEVEL="${LOG_LEVEL:-debug}" APP_VERSION="${APP_VERSION:-dev}" go run ./app
 
