@@ -1,5 +1,120 @@
+// Command api is the gin-fargate HTTP API: a Gin server with JSON access logs, request IDs and a
+// graceful shutdown, built to run as a container on ECS Fargate behind an Application Load Balancer.
+//
+// Usage:
+//
+//	api                 serve on :$PORT until SIGTERM or SIGINT
+//	api -healthcheck    probe http://127.0.0.1:$PORT/healthz: exit 0 on 200, 1 otherwise (also: api healthcheck)
+//	api -version        print the version
 package main
 
-import "github.com/gin-gonic/gin"
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
 
-func main() { _ = gin.New() }
+	"github.com/gin-gonic/gin"
+)
+
+// version is the build's version, set at link time: go build -ldflags "-X main.version=v1.2.3".
+// APP_VERSION overrides it at run time.
+var version = "dev"
+
+// http.Server limits. The idle timeout must exceed the ALB's 60 s idle timeout: if the app closed
+// a kept-alive connection first, the ALB could send a request down it as it closes and answer 502.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 75 * time.Second
+	maxHeaderBytes    = 64 << 10 // the ALB accepts at most 64 KB of request headers
+)
+
+func main() {
+	// Gin's mode is process-wide state: set once here, never in the code that tests call.
+	gin.SetMode(gin.ReleaseMode)
+	if err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintf(os.Stderr, "api: %s\n", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program: main only supplies the process's arguments, environment and output.
+// It serves until ctx is cancelled or SIGTERM/SIGINT arrives, then drains in-flight requests
+// within SHUTDOWN_TIMEOUT and returns nil.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	cfg, err := loadConfig(args, getenv, version, stderr)
+	if err != nil {
+		return err
+	}
+	switch cfg.mode {
+	case modeVersion:
+		_, err := fmt.Fprintln(stdout, cfg.version)
+		return err
+	case modeHealthcheck:
+		return healthcheck(ctx, "http://"+net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.port))+"/healthz", healthcheckTimeout)
+	}
+
+	logOut := newLogWriter(stdout)
+	defer logOut.Close()
+	logger := newLogger(logOut, cfg)
+	meta := newTaskMetadataClient(cfg.ecsMetadataURI, taskMetadataTimeout, taskMetadataRetry, time.Now)
+	srv := &http.Server{
+		Handler:           NewServer(logger, cfg, meta, time.Now),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	// Listen before serving, so that a taken port fails the start instead of a goroutine.
+	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.port)))
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	logger.Info("listening", slog.String("addr", ln.Addr().String()),
+		slog.String("logLevel", cfg.logLevel.String()), slog.String("shutdownTimeout", cfg.shutdownTimeout.String()))
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	stop() // from here on a second SIGTERM/SIGINT kills the process the default way
+
+	logger.Info("shutting down: draining in-flight requests", slog.String("timeout", cfg.shutdownTimeout.String()))
+	// A fresh context: ctx is already cancelled and would give the drain no time at all.
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		logger.Error("in-flight requests did not finish in time: closing their connections",
+			slog.String("timeout", cfg.shutdownTimeout.String()), slog.String("error", err.Error()))
+		closeErr := srv.Close()
+		return fmt.Errorf("shut down within %s: %w", cfg.shutdownTimeout, errors.Join(err, closeErr))
+	}
+	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}

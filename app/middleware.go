@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// headerRequestID is the request ID header in Go's canonical form, so that reading it from the
+// header maps needs no canonicalisation.
+const headerRequestID = "X-Request-Id"
+
+// maxRequestIDLength bounds an incoming X-Request-ID; a longer one is replaced.
+const maxRequestIDLength = 128
+
+// requestID keeps the client's X-Request-ID when it is sane (1 to 128 characters from
+// A-Z a-z 0-9 - _ . : = + /), and otherwise replaces it with a fresh random UUID. The ID goes
+// into the response header, where requestIDOf reads it back for log lines and error bodies.
+func requestID() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var id string
+		if values := c.Request.Header[headerRequestID]; len(values) == 1 && isSaneRequestID(values[0]) {
+			id = values[0]
+		} else {
+			id = newRequestID()
+		}
+		c.Writer.Header()[headerRequestID] = []string{id}
+		c.Next()
+	}
+}
+
+// requestIDOf returns the ID that requestID gave the current request.
+func requestIDOf(c *gin.Context) string {
+	if values := c.Writer.Header()[headerRequestID]; len(values) > 0 {
+		return values[0]
+	}
+	return ""
+}
+
+func isSaneRequestID(id string) bool {
+	if len(id) == 0 || len(id) > maxRequestIDLength {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch b := id[i]; {
+		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9':
+		case b == '-', b == '_', b == '.', b == ':', b == '=', b == '+', b == '/':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// newRequestID returns a random (version 4) UUID.
+func newRequestID() string {
+	var u [16]byte
+	_, _ = rand.Read(u[:]) // crypto/rand.Read never fails on supported platforms
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], u[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], u[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], u[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], u[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], u[10:])
+	return string(s[:])
+}
+
+// maxLoggedPathLength bounds the request path in a log line.
+const maxLoggedPathLength = 256
+
+// accessLog writes one JSON line per request once it is answered: method, route (the matched
+// route template), status, latencyUs (microseconds), bytes, requestId and clientIp; the path too
+// when no route matched (for a matched route it adds nothing but cardinality); and the error
+// behind a 5xx. 5xx lines are logged at error level, the rest at info.
+func accessLog(logger *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		status := c.Writer.Status()
+		level := slog.LevelInfo
+		if status >= http.StatusInternalServerError {
+			level = slog.LevelError
+		}
+		ctx := context.Background() // the request's context may be cancelled by now; the line must still be written
+		handler := logger.Handler()
+		if !handler.Enabled(ctx, level) {
+			return
+		}
+		end := time.Now()
+		route := c.FullPath()
+		// A fixed array keeps the attributes off the heap.
+		attrs := [...]slog.Attr{
+			slog.String("method", c.Request.Method),
+			slog.String("route", route),
+			slog.Int("status", status),
+			slog.Int64("latencyUs", end.Sub(start).Microseconds()),
+			slog.Int("bytes", bodyBytes(c)),
+			slog.String("requestId", requestIDOf(c)),
+			slog.String("clientIp", c.ClientIP()),
+			{}, {}, // path, error
+		}
+		n := len(attrs) - 2
+		if route == "" {
+			attrs[n] = slog.String("path", truncate(c.Request.URL.Path, maxLoggedPathLength))
+			n++
+		}
+		if len(c.Errors) > 0 {
+			attrs[n] = slog.String("error", c.Errors.String())
+			n++
+		}
+		// Straight to the handler: Logger.LogAttrs would also record the caller's program counter,
+		// a stack walk on every request for a source location the line does not show.
+		r := slog.NewRecord(end, level, "request", 0)
+		r.AddAttrs(attrs[:n]...)
+		_ = handler.Handle(ctx, r)
+	}
+}
+
+// bodyBytes is the size of the response body sent: none for HEAD, whatever the handler wrote.
+func bodyBytes(c *gin.Context) int {
+	if c.Request.Method == http.MethodHead {
+		return 0
+	}
+	return max(c.Writer.Size(), 0)
+}
+
+// recovery turns a panic in a handler into a JSON 500. The panic value and stack go to the log
+// with the request ID; the client sees only the generic error body.
+func recovery(logger *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v) // a deliberate abort: net/http closes the connection without logging
+			}
+			logger.LogAttrs(context.Background(), slog.LevelError, "panic recovered",
+				slog.String("requestId", requestIDOf(c)),
+				slog.String("panic", fmt.Sprint(v)),
+				slog.String("stack", string(debug.Stack())),
+			)
+			if c.Writer.Written() {
+				c.Abort() // the status line is gone already; the access log still records it
+				return
+			}
+			respondError(c, fmt.Errorf("panic: %v", v))
+		}()
+		c.Next()
+	}
+}
+
+// limitBody caps request bodies at maxBytes: a declared Content-Length over the limit is answered
+// 413 at once; any other body fails with a 413 when a handler reads past the limit.
+func limitBody(maxBytes int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > maxBytes {
+			respondError(c, errorf(codePayloadTooLarge, "request body is larger than the limit of %d bytes", maxBytes))
+			return
+		}
+		if c.Request.Body == http.NoBody || c.Request.Body == nil {
+			c.Next() // nothing to limit (net/http gives a request without a body http.NoBody)
+			return
+		}
+		// The unwrapped writer lets net/http close the connection instead of draining an
+		// oversized body.
+		var w http.ResponseWriter = c.Writer
+		if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); ok {
+			w = u.Unwrap()
+		}
+		c.Request.Body = http.MaxBytesReader(w, c.Request.Body, maxBytes)
+		c.Next()
+	}
+}
+
+// requireJSON answers 415 unless the request declares a JSON body: Content-Type application/json,
+// with no charset or charset=utf-8.
+func requireJSON() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		contentType := c.Request.Header.Get("Content-Type")
+		mediaType, params, err := mime.ParseMediaType(contentType)
+		switch charset := params["charset"]; {
+		case contentType == "":
+			respondError(c, errorf(codeUnsupportedMediaType, "Content-Type is missing: want application/json"))
+		case err != nil || mediaType != "application/json":
+			respondError(c, errorf(codeUnsupportedMediaType, "Content-Type %q is not supported: want application/json", truncate(contentType, 100)))
+		case charset != "" && !strings.EqualFold(charset, "utf-8"):
+			respondError(c, errorf(codeUnsupportedMediaType, "charset %q is not supported: want utf-8", truncate(charset, 100)))
+		default:
+			c.Next()
+		}
+	}
+}
+
+// secureHeaders stops browsers from sniffing a response into something other than its declared
+// JSON type.
+func secureHeaders() gin.HandlerFunc {
+	nosniff := []string{"nosniff"} // shared by every response, never mutated: no allocation per request
+	return func(c *gin.Context) {
+		c.Writer.Header()["X-Content-Type-Options"] = nosniff
+		c.Next()
+	}
+}
+
+// truncate shortens s to at most n bytes for an error message.
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}
