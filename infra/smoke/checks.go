@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -210,6 +212,10 @@ func get(ctx context.Context, client *http.Client, u *url.URL) (*http.Response, 
 	req.Header.Set("User-Agent", "gin-fargate-smoke")
 	resp, err := client.Do(req)
 	if err != nil {
+		var netErr net.Error
+		if ctx.Err() == nil && errors.As(err, &netErr) && netErr.Timeout() {
+			return nil, nil, fmt.Errorf("GET %s: no answer within the request timeout (%s): %w", u.Path, client.Timeout, err)
+		}
 		return nil, nil, err
 	}
 	defer resp.Body.Close()

@@ -179,7 +179,7 @@ func TestRunSlowServerHitsTheDeadline(t *testing.T) {
 		t.Fatalf("error = %v, want 3 of 5 checks failed\n%s", err, out)
 	}
 	assertLines(t, out, "FAIL healthz ", "FAIL info ", "FAIL not-found ")
-	if !strings.Contains(out, "Client.Timeout exceeded") {
+	if !strings.Contains(out, "no answer within the request timeout (50ms)") {
 		t.Errorf("output does not name the request timeout:\n%s", out)
 	}
 }
