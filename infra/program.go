@@ -126,6 +126,7 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		AssignPublicIP:    network.AssignPublicIP,
 		TargetGroupARN:    web.TargetGroup.Arn,
 		LoadBalancerReady: ready,
+		Spot:              cfg.Spot,
 	}, withProvider)
 	if err != nil {
 		return nil, err
@@ -139,6 +140,11 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		"serviceName":         api.ServiceName,
 		"logGroupName":        api.LogGroupName,
 		"loadBalancerDnsName": web.DNSName,
+		// The version the app reports (APP_VERSION): what the smoke test expects to see.
+		"imageTag": pulumi.String(image.Version).ToStringOutput(),
+		// The task definition the service runs, verified after the rollout: exporting it is what
+		// makes `pulumi up` fail when ECS rolled the deployment back.
+		"taskDefinitionArn": api.DeployedTaskDefinition,
 	}, nil
 }
 
@@ -211,7 +217,6 @@ func pendingSettings(cfg *stackConfig) []string {
 	note(cfg.Domain != "", "domain", "a custom domain with HTTPS")
 	note(len(cfg.Secrets) > 0, "secrets", "secret injection")
 	note(cfg.AlarmEmail != "", "alarmEmail", "alarm notification")
-	note(cfg.Spot, "spot", "Fargate Spot capacity")
 	note(cfg.AccessLogs, "accessLogs", "load balancer access logging")
 	note(cfg.WAF, "waf", "a WAF web ACL")
 	return out

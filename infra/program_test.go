@@ -81,6 +81,8 @@ func TestOutputs(t *testing.T) {
 		"serviceName":         run.one(t, serviceType).output("name"),
 		"logGroupName":        "/ecs/gin-fargate-test",
 		"imageUri":            run.container(t)["image"].(string),
+		"imageTag":            envOf(t, run.container(t))["APP_VERSION"],
+		"taskDefinitionArn":   run.one(t, taskDefType).output("arn"),
 	}
 	if len(run.outputs) != len(want) {
 		t.Errorf("outputs %v, want exactly %v", sortedKeys(run.outputs), sortedKeys(want))
@@ -97,7 +99,8 @@ func TestOutputs(t *testing.T) {
 }
 
 // TestPreview: in preview every computed value is unknown; the program still declares the whole
-// stack and runs no lookup that depends on an unknown.
+// stack and runs no lookup that depends on an unknown. Only the outputs that follow from the
+// config and the sources alone are known.
 func TestPreview(t *testing.T) {
 	t.Parallel()
 	full := mustRun(t)
@@ -105,10 +108,14 @@ func TestPreview(t *testing.T) {
 	if got, want := len(preview.records()), len(full.records()); got != want {
 		t.Errorf("preview declares %d resources, up declares %d", got, want)
 	}
+	knownBeforeDeploy := map[string]bool{"imageTag": true}
 	for name, out := range preview.outputs {
-		if out.Known {
-			t.Errorf("output %s is known in preview (%v); want unknown until the resources exist", name, out.Value)
+		if out.Known != knownBeforeDeploy[name] {
+			t.Errorf("output %s known in preview = %v (%v); want %v", name, out.Known, out.Value, knownBeforeDeploy[name])
 		}
+	}
+	if got, want := preview.outputs["imageTag"].Value, full.outputs["imageTag"].Value; got != want {
+		t.Errorf("imageTag in preview = %v, want the tag up deploys, %v", got, want)
 	}
 }
 
