@@ -105,6 +105,21 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 	for _, r := range web.Rules {
 		ready = append(ready, r)
 	}
+	var secretARNs map[string]pulumi.StringInput
+	if len(cfg.Secrets) > 0 {
+		secrets, err := NewSecrets(ctx, "secrets", &SecretsArgs{
+			NamePrefix:  prefix,
+			Values:      cfg.Secrets,
+			ForceDelete: cfg.ForceDelete,
+		}, withProvider)
+		if err != nil {
+			return nil, err
+		}
+		secretARNs = map[string]pulumi.StringInput{}
+		for env, arn := range secrets.ARNs {
+			secretARNs[env] = arn
+		}
+	}
 	api, err := NewService(ctx, "api", &ServiceArgs{
 		NamePrefix:        prefix,
 		Region:            region,
@@ -120,6 +135,7 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		AppVersion:        image.Version,
 		PullRepositoryARN: image.PullRepositoryARN,
 		Env:               cfg.Env,
+		Secrets:           secretARNs,
 		TrustedProxies:    cfg.VpcCIDR.String(),
 		SubnetIDs:         network.TaskSubnetIDs,
 		SecurityGroupIDs:  pulumi.StringArray{network.TaskSecurityGroupID},
@@ -215,7 +231,6 @@ func pendingSettings(cfg *stackConfig) []string {
 		}
 	}
 	note(cfg.Domain != "", "domain", "a custom domain with HTTPS")
-	note(len(cfg.Secrets) > 0, "secrets", "secret injection")
 	note(cfg.AlarmEmail != "", "alarmEmail", "alarm notification")
 	note(cfg.AccessLogs, "accessLogs", "load balancer access logging")
 	note(cfg.WAF, "waf", "a WAF web ACL")

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
 // TestEveryResourceUsesTheTaggedProvider: ECS.13/14/15 and the tagging baseline. Stack transforms
@@ -472,43 +470,6 @@ func TestTaskSizeAndCount(t *testing.T) {
 	if got := td.str("family"); got != "gin-fargate-test" {
 		t.Errorf("family = %q, want gin-fargate-test", got)
 	}
-}
-
-func TestSecretValuesNeverInPlainInputs(t *testing.T) {
-	t.Parallel()
-	const value = "plaintext-secret-value-9f8e7d"
-	run := mustRun(t, withConfig(map[string]string{"secrets": `{"DB_PASSWORD":"` + value + `"}`}), withSecretConfig("secrets"))
-	for _, r := range run.records() {
-		if strings.Contains(plain(resource.NewObjectProperty(r.Inputs)), value) {
-			t.Errorf("%s %s has the secret value in a plain input", r.Type, r.Name)
-		}
-	}
-	for name, o := range run.outputs {
-		if strings.Contains(fmt.Sprint(o.Value), value) {
-			t.Errorf("output %s has the secret value", name)
-		}
-	}
-}
-
-// plain renders the non-secret parts of a property value.
-func plain(v resource.PropertyValue) string {
-	switch {
-	case v.IsSecret():
-		return "[secret]"
-	case v.IsObject():
-		var b strings.Builder
-		for k, e := range v.ObjectValue() {
-			b.WriteString(string(k) + "=" + plain(e) + ";")
-		}
-		return b.String()
-	case v.IsArray():
-		var b strings.Builder
-		for _, e := range v.ArrayValue() {
-			b.WriteString(plain(e) + ",")
-		}
-		return b.String()
-	}
-	return fmt.Sprint(v.V)
 }
 
 func TestNamePrefix(t *testing.T) {
