@@ -120,6 +120,18 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 			secretARNs[env] = arn
 		}
 	}
+	alarms, err := NewAlarms(ctx, "alarms", &AlarmsArgs{
+		NamePrefix:            prefix,
+		Region:                region,
+		Account:               identity.AccountId,
+		Email:                 cfg.AlarmEmail,
+		LoadBalancerARNSuffix: web.ARNSuffix,
+		TargetGroupARNSuffix:  web.TargetGroupARNSuffix,
+		WatchHealthyHosts:     cfg.MinCount > 0,
+	}, withProvider)
+	if err != nil {
+		return nil, err
+	}
 	api, err := NewService(ctx, "api", &ServiceArgs{
 		NamePrefix:        prefix,
 		Region:            region,
@@ -142,9 +154,14 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		AssignPublicIP:    network.AssignPublicIP,
 		TargetGroupARN:    web.TargetGroup.Arn,
 		LoadBalancerReady: ready,
-		Spot:              cfg.Spot,
+		// The alarms' own name outputs: the service is declared after them and names real alarms.
+		DeploymentAlarmNames: alarms.DeploymentAlarmNames,
+		Spot:                 cfg.Spot,
 	}, withProvider)
 	if err != nil {
+		return nil, err
+	}
+	if err := alarms.WatchService(ctx, api); err != nil {
 		return nil, err
 	}
 
@@ -221,7 +238,7 @@ func namePrefix(project, stack string) string {
 }
 
 // pendingSettings names the settings that are set but that this version does not apply yet, so
-// nobody believes a stack has a domain, secrets or alarms it does not have.
+// nobody believes a stack has a domain or a WAF it does not have.
 func pendingSettings(cfg *stackConfig) []string {
 	var out []string
 	note := func(set bool, key, what string) {
@@ -231,7 +248,6 @@ func pendingSettings(cfg *stackConfig) []string {
 		}
 	}
 	note(cfg.Domain != "", "domain", "a custom domain with HTTPS")
-	note(cfg.AlarmEmail != "", "alarmEmail", "alarm notification")
 	note(cfg.AccessLogs, "accessLogs", "load balancer access logging")
 	note(cfg.WAF, "waf", "a WAF web ACL")
 	return out
