@@ -164,6 +164,18 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 	if err := alarms.WatchService(ctx, api); err != nil {
 		return nil, err
 	}
+	if _, err := NewAutoscaling(ctx, "scaling", &AutoscalingArgs{
+		NamePrefix:            prefix,
+		ClusterName:           api.ClusterName,
+		ServiceName:           api.ServiceName,
+		MinCount:              cfg.MinCount,
+		MaxCount:              cfg.MaxCount,
+		RequestsPerTarget:     cfg.RequestsPerTarget,
+		LoadBalancerARNSuffix: web.ARNSuffix,
+		TargetGroupARNSuffix:  web.TargetGroupARNSuffix,
+	}, withProvider); err != nil {
+		return nil, err
+	}
 
 	return stackOutputs{
 		"url":                 web.URL,
