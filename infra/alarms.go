@@ -448,3 +448,19 @@ func (a *Alarms) addDeploymentFailureMail(ctx *pulumi.Context, serviceArn, servi
 	}
 	return nil
 }
+
+// DeploymentAlarmARNs are the ARNs of the service's deployment alarms.
+func (a *Alarms) DeploymentAlarmARNs() pulumi.StringArrayOutput {
+	return pulumi.StringArray{a.ErrorRate.Arn, a.UnhealthyHosts.Arn}.ToStringArrayOutput()
+}
+
+// OtherAlarmARNs are the ARNs of the other alarms declared so far.
+func (a *Alarms) OtherAlarmARNs() pulumi.StringArrayOutput {
+	var arns pulumi.StringArray
+	for _, alarm := range []*cloudwatch.MetricAlarm{a.NoHealthyHosts, a.Latency, a.CPU, a.Memory} {
+		if alarm != nil {
+			arns = append(arns, alarm.Arn)
+		}
+	}
+	return arns.ToStringArrayOutput()
+}

@@ -176,6 +176,25 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 	}, withProvider); err != nil {
 		return nil, err
 	}
+	dashboard, err := NewDashboard(ctx, "dashboard", &DashboardArgs{
+		Name:                    prefix,
+		Region:                  region,
+		ContainerInsights:       cfg.ContainerInsights,
+		LoadBalancerARNSuffix:   web.ARNSuffix,
+		TargetGroupARNSuffix:    web.TargetGroupARNSuffix,
+		ClusterName:             api.ClusterName,
+		ServiceName:             api.ServiceName,
+		LogGroupName:            api.LogGroupName,
+		DeploymentAlarmARNs:     alarms.DeploymentAlarmARNs(),
+		OtherAlarmARNs:          alarms.OtherAlarmARNs(),
+		LatencyThresholdSeconds: latencyP99Seconds,
+		CPUTargetPercent:        cpuTargetPercent,
+		CPUAlarmPercent:         cpuHighPercent,
+		MemoryAlarmPercent:      memoryHighPercent,
+	}, withProvider)
+	if err != nil {
+		return nil, err
+	}
 
 	return stackOutputs{
 		"url":                 web.URL,
@@ -186,7 +205,8 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		"logGroupName":        api.LogGroupName,
 		"loadBalancerDnsName": web.DNSName,
 		// The version the app reports (APP_VERSION): what the smoke test expects to see.
-		"imageTag": pulumi.String(image.Version).ToStringOutput(),
+		"imageTag":     pulumi.String(image.Version).ToStringOutput(),
+		"dashboardUrl": dashboard.URL,
 		// The task definition the service runs, verified after the rollout: exporting it is what
 		// makes `pulumi up` fail when ECS rolled the deployment back.
 		"taskDefinitionArn": api.DeployedTaskDefinition,

@@ -80,7 +80,9 @@ func TestOutputs(t *testing.T) {
 		"logGroupName":        "/ecs/gin-fargate-test",
 		"imageUri":            run.container(t)["image"].(string),
 		"imageTag":            envOf(t, run.container(t))["APP_VERSION"],
-		"taskDefinitionArn":   run.one(t, taskDefType).output("arn"),
+		"dashboardUrl": "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1" +
+			"#dashboards:name=gin-fargate-test",
+		"taskDefinitionArn": run.one(t, taskDefType).output("arn"),
 	}
 	if len(run.outputs) != len(want) {
 		t.Errorf("outputs %v, want exactly %v", sortedKeys(run.outputs), sortedKeys(want))
@@ -106,7 +108,7 @@ func TestPreview(t *testing.T) {
 	if got, want := len(preview.records()), len(full.records()); got != want {
 		t.Errorf("preview declares %d resources, up declares %d", got, want)
 	}
-	knownBeforeDeploy := map[string]bool{"imageTag": true}
+	knownBeforeDeploy := map[string]bool{"imageTag": true, "dashboardUrl": true}
 	for name, out := range preview.outputs {
 		if out.Known != knownBeforeDeploy[name] {
 			t.Errorf("output %s known in preview = %v (%v); want %v", name, out.Known, out.Value, knownBeforeDeploy[name])
