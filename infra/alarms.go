@@ -43,9 +43,10 @@ const (
 	cpuHighPercent = 85
 	// The busiest task's memory above memoryHighPercent for 3 minutes: it is about to be killed.
 	memoryHighPercent = 90
-	// keyDeletionDays is the longest KMS deletion window, the safest (Security Hub KMS.3).
-	keyDeletionDays = 30
 )
+
+// keyDeletionDays is the longest KMS deletion window, the safest (Security Hub KMS.3).
+const keyDeletionDays = 30
 
 // Alarms are the stack's CloudWatch alarms and, with an alarm email, the encrypted SNS topic they
 // notify. The load balancer alarms exist before the service, which names two of them as its
@@ -93,11 +94,8 @@ type AlarmsArgs struct {
 func alarmName(prefix, suffix string) string { return prefix + "-" + suffix }
 
 // alarmNames are the names of every alarm the stack may declare.
-func alarmNames(prefix string, watchHealthyHosts bool) []string {
-	suffixes := []string{alarmErrorRate, alarmUnhealthyHosts, alarmLatency, alarmCPU, alarmMemory}
-	if watchHealthyHosts {
-		suffixes = append(suffixes, alarmNoHealthyHosts)
-	}
+func alarmNames(prefix string) []string {
+	suffixes := []string{alarmErrorRate, alarmUnhealthyHosts, alarmNoHealthyHosts, alarmLatency, alarmCPU, alarmMemory}
 	names := make([]string, len(suffixes))
 	for i, s := range suffixes {
 		names[i] = alarmName(prefix, s)
@@ -207,7 +205,7 @@ func topicKeyPolicy(partition, account string) (string, error) {
 // topicPolicy lets exactly this stack's alarms and its deployment-failure rule publish to the topic.
 func topicPolicy(topicArn, partition, region, account, prefix string) (string, error) {
 	var alarms []string
-	for _, n := range alarmNames(prefix, true) {
+	for _, n := range alarmNames(prefix) {
 		alarms = append(alarms, fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", partition, region, account, n))
 	}
 	rule := fmt.Sprintf("arn:%s:events:%s:%s:rule/%s", partition, region, account, alarmName(prefix, deployFailedRule))
@@ -232,14 +230,16 @@ func topicPolicy(topicArn, partition, region, account, prefix string) (string, e
 
 // newAlarm declares one alarm with the stack's notification actions: every ALARM and every return
 // to OK goes to the topic, so a page is always followed by its all-clear.
-func (a *Alarms) newAlarm(ctx *pulumi.Context, suffix string, args *cloudwatch.MetricAlarmArgs) (*cloudwatch.MetricAlarm, error) {
+func (a *Alarms) newAlarm(ctx *pulumi.Context, suffix string, args *cloudwatch.MetricAlarmArgs,
+	opts ...pulumi.ResourceOption,
+) (*cloudwatch.MetricAlarm, error) {
 	args.Name = pulumi.String(alarmName(a.args.NamePrefix, suffix))
 	args.ActionsEnabled = pulumi.Bool(true)
 	if a.actions != nil {
 		args.AlarmActions = a.actions
 		args.OkActions = a.actions
 	}
-	alarm, err := cloudwatch.NewMetricAlarm(ctx, a.name+"-"+suffix, args, pulumi.Parent(a))
+	alarm, err := cloudwatch.NewMetricAlarm(ctx, a.name+"-"+suffix, args, append(opts, pulumi.Parent(a))...)
 	if err != nil {
 		return nil, fmt.Errorf("create alarm %s: %w", suffix, err)
 	}
@@ -261,8 +261,8 @@ func albMetric(name, stat string, dims pulumi.StringMap) *cloudwatch.MetricAlarm
 //
 // treatMissingData is notBreaching for each of them: the load balancer publishes error counts only
 // when there are errors, request counts and latency only when there is traffic, and host counts
-// only while targets are registered, so a missing point means a quiet minute, not a failure. The
-// one exception is NoHealthyHosts, for which silence is the failure.
+// only while targets are registered, so a missing point means a quiet minute, not a failure (the
+// exception, NoHealthyHosts, comes with the service's alarms).
 func (a *Alarms) addLoadBalancerAlarms(ctx *pulumi.Context) error {
 	lb := pulumi.StringMap{"LoadBalancer": a.args.LoadBalancerARNSuffix}
 	tg := pulumi.StringMap{"LoadBalancer": a.args.LoadBalancerARNSuffix, "TargetGroup": a.args.TargetGroupARNSuffix}
@@ -329,34 +329,13 @@ func (a *Alarms) addLoadBalancerAlarms(ctx *pulumi.Context) error {
 		DatapointsToAlarm:                 pulumi.Int(3),
 		TreatMissingData:                  pulumi.String("notBreaching"),
 	})
-	if err != nil {
-		return err
-	}
-	if a.args.WatchHealthyHosts {
-		// No point at all means no registered target: the service is down, so missing data breaches.
-		a.NoHealthyHosts, err = a.newAlarm(ctx, alarmNoHealthyHosts, &cloudwatch.MetricAlarmArgs{
-			AlarmDescription:   pulumi.String("No task passed the load balancer's health check for 2 minutes: the service is down."),
-			Namespace:          pulumi.String("AWS/ApplicationELB"),
-			MetricName:         pulumi.String("HealthyHostCount"),
-			Dimensions:         tg,
-			Statistic:          pulumi.String("Minimum"),
-			Period:             pulumi.Int(alarmPeriodSec),
-			ComparisonOperator: pulumi.String("LessThanThreshold"),
-			Threshold:          pulumi.Float64(1),
-			EvaluationPeriods:  pulumi.Int(2),
-			DatapointsToAlarm:  pulumi.Int(2),
-			TreatMissingData:   pulumi.String("breaching"),
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return err
 }
 
-// WatchService declares the service's CPU and memory alarms and, with an alarm email, mails ECS's
-// own deployment failures: a rollback that happens after `pulumi up` returned (a deployment alarm
-// that fires late, a `just redeploy`) is then loud too. It completes the component.
+// WatchService declares the service's CPU, memory and no-healthy-hosts alarms and, with an alarm
+// email, mails ECS's own deployment failures: a rollback that happens after `pulumi up` returned
+// (a deployment alarm that fires late, a `just redeploy`) is then loud too. It completes the
+// component.
 func (a *Alarms) WatchService(ctx *pulumi.Context, svc *Service) error {
 	if svc == nil {
 		return fmt.Errorf("create service alarms: a service is required")
@@ -398,6 +377,28 @@ func (a *Alarms) WatchService(ctx *pulumi.Context, svc *Service) error {
 	})
 	if err != nil {
 		return err
+	}
+	if a.args.WatchHealthyHosts {
+		// No point at all means no registered target: the service is down, so missing data
+		// breaches. Declared once the service is steady, so a new stack does not page while its
+		// first tasks start.
+		tg := pulumi.StringMap{"LoadBalancer": a.args.LoadBalancerARNSuffix, "TargetGroup": a.args.TargetGroupARNSuffix}
+		a.NoHealthyHosts, err = a.newAlarm(ctx, alarmNoHealthyHosts, &cloudwatch.MetricAlarmArgs{
+			AlarmDescription:   pulumi.String("No task passed the load balancer's health check for 2 minutes: the service is down."),
+			Namespace:          pulumi.String("AWS/ApplicationELB"),
+			MetricName:         pulumi.String("HealthyHostCount"),
+			Dimensions:         tg,
+			Statistic:          pulumi.String("Minimum"),
+			Period:             pulumi.Int(alarmPeriodSec),
+			ComparisonOperator: pulumi.String("LessThanThreshold"),
+			Threshold:          pulumi.Float64(1),
+			EvaluationPeriods:  pulumi.Int(2),
+			DatapointsToAlarm:  pulumi.Int(2),
+			TreatMissingData:   pulumi.String("breaching"),
+		}, pulumi.DependsOn([]pulumi.Resource{svc.Service}))
+		if err != nil {
+			return err
+		}
 	}
 	if a.Topic != nil {
 		if err := a.addDeploymentFailureMail(ctx, svc.Service.ID().ToStringOutput(), svc.ServiceName); err != nil {

@@ -177,8 +177,14 @@ func TestAlarmDefinitions(t *testing.T) {
 	})
 }
 
-func TestNoHealthyHostsAlarmNeedsAMinimum(t *testing.T) {
+// TestNoHealthyHostsAlarm: declared once the service is steady (a new stack does not page while
+// its first tasks start), and only for a stack that must always answer.
+func TestNoHealthyHostsAlarm(t *testing.T) {
 	t.Parallel()
+	full := mustRun(t)
+	if a := alarm(t, full, "no-healthy-hosts"); !slices.Contains(a.DependsOn, full.one(t, serviceType).URN) {
+		t.Error("no-healthy-hosts alarm is not declared after the service")
+	}
 	run := mustRun(t, withConfig(map[string]string{"minCount": "0", "desiredCount": "1"}))
 	if _, ok := alarmsByName(run)["gin-fargate-test-no-healthy-hosts"]; ok {
 		t.Error("no-healthy-hosts alarm with minCount 0: an idle stack would page forever")

@@ -306,7 +306,9 @@ func (m *mockCloud) answer(r *resourceRecord) (string, resource.PropertyMap) {
 		out = map[string]any{"arn": arn("ecs", "task-definition/"+family+":1"), "revision": 1,
 			"arnWithoutRevision": arn("ecs", "task-definition/"+family)}
 	case "aws:secretsmanager/secret:Secret":
-		name = r.Inputs["namePrefix"].StringValue() + "20260101000000000000000001"
+		if prefix := r.Inputs["namePrefix"]; prefix.IsString() {
+			name = prefix.StringValue() + "20260101000000000000000001"
+		}
 		id = arn("secretsmanager", "secret:"+name+"-"+suffix[:6])
 		out = map[string]any{"arn": id, "name": name}
 	case "aws:secretsmanager/secretVersion:SecretVersion":
