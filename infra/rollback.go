@@ -15,36 +15,34 @@ import (
 // service runs; the caller must export it (or feed it to a resource), or the error is never seen.
 //
 // The lookup takes the service's cluster and name from the service's outputs, so it runs only
-// once the update has finished. In a preview of a new or changing service those outputs, or the
-// new task definition's ARN, are unknown: nothing is looked up or compared. In a preview of an
-// unchanged service both sides are known and equal; when they differ (the last deployment was
-// rolled back, or someone changed the service by hand) a preview only warns, and `pulumi up`
-// redeploys and verifies again.
+// once the update has finished. A preview deploys nothing, so there is nothing to verify: it looks
+// nothing up and shows the task definition `pulumi up` will deploy and then verify (unknown for a
+// new revision). When nothing changed, `pulumi up` still verifies, and so also reports a rollback
+// that happened after the previous `pulumi up` returned (a deployment alarm firing late).
 func verifyDeployment(ctx *pulumi.Context, svc *ecs.Service, expected pulumi.StringOutput,
 	opts ...pulumi.InvokeOption,
 ) pulumi.StringOutput {
+	if ctx.DryRun() {
+		return expected
+	}
 	live := ecs.LookupServiceOutput(ctx, ecs.LookupServiceOutputArgs{
 		ClusterArn:  svc.Cluster,
 		ServiceName: svc.Name,
 	}, opts...)
 	return pulumi.All(expected, live.TaskDefinition(), svc.Cluster, svc.Name).ApplyT(func(v []any) (string, error) {
 		want, got, cluster, service := v[0].(string), v[1].(string), v[2].(string), v[3].(string)
-		err := compareTaskDefinitions(got, want, cluster, service)
-		if err == nil {
-			return want, nil
+		if err := compareTaskDefinitions(got, want, cluster, service); err != nil {
+			return "", err
 		}
-		if ctx.DryRun() {
-			return want, ctx.Log.Warn(err.Error()+"; `pulumi up` deploys it again", nil)
-		}
-		return "", err
+		return want, nil
 	}).(pulumi.StringOutput)
 }
 
 // compareTaskDefinitions returns the rollback error when the service runs another task definition
-// than want. An empty live value (a lookup that answered without one) cannot prove anything and
-// passes.
+// than want. An empty value on either side (a lookup that answered without one) proves nothing and
+// passes: ECS itself always reports a task definition.
 func compareTaskDefinitions(got, want, cluster, service string) error {
-	if got == "" || sameTaskDefinition(got, want) {
+	if got == "" || want == "" || sameTaskDefinition(got, want) {
 		return nil
 	}
 	return fmt.Errorf("deployment rolled back by ECS: service runs %s, expected %s; see the service events "+
