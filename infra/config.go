@@ -53,21 +53,27 @@ const (
 	configSecretsKey      = "secrets"
 	maxPaths              = 50
 	maxEnvVars            = 100
+	maxSecrets            = 50
+	maxRequestsPerTarget  = 1000000
 	maxTaskCount          = 1000
 	maxHealthCheckPathLen = 1024
 	maxPathPatternLen     = 128
+	// maxSecretBytes is the largest value Secrets Manager stores as a secret string.
+	maxSecretBytes = 65536
 )
 
 // stackConfig is every setting of a stack, parsed and validated.
 type stackConfig struct {
 	// Region is aws:region; empty means the provider's environment decides.
-	Region            string
-	Architecture      architecture
-	CPU               int
-	Memory            int
-	DesiredCount      int
-	MinCount          int
-	MaxCount          int
+	Region       string
+	Architecture architecture
+	CPU          int
+	Memory       int
+	DesiredCount int
+	MinCount     int
+	MaxCount     int
+	// RequestsPerTarget is the autoscaling target of requests per task per minute.
+	RequestsPerTarget int
 	ContainerPort     int
 	HealthCheckPath   string
 	AvailabilityZones int
@@ -224,6 +230,7 @@ func parseConfig(src configSource) (*stackConfig, error) {
 		DesiredCount:       r.integer("desiredCount", 2),
 		MinCount:           r.integer("minCount", 2),
 		MaxCount:           r.integer("maxCount", 10),
+		RequestsPerTarget:  r.integer("requestsPerTarget", 1000),
 		ContainerPort:      r.integer("containerPort", 8080),
 		HealthCheckPath:    r.str("healthCheckPath", "/healthz"),
 		AvailabilityZones:  r.integer("availabilityZones", 2),
@@ -251,6 +258,10 @@ func parseConfig(src configSource) (*stackConfig, error) {
 	validateArchitecture(r, c.Architecture)
 	validateTaskSize(r, c.CPU, c.Memory)
 	validateCounts(r, c.DesiredCount, c.MinCount, c.MaxCount)
+	if c.RequestsPerTarget < 1 || c.RequestsPerTarget > maxRequestsPerTarget {
+		r.fail("requestsPerTarget", "%d is out of range; allowed: 1 to %d requests per task per minute",
+			c.RequestsPerTarget, maxRequestsPerTarget)
+	}
 	validatePort(r, "containerPort", c.ContainerPort)
 	validateHealthCheckPath(r, c.HealthCheckPath)
 	if c.AvailabilityZones < 2 || c.AvailabilityZones > 3 {
@@ -266,7 +277,7 @@ func parseConfig(src configSource) (*stackConfig, error) {
 	validateDomain(r, c.Domain, c.HostedZone)
 	validatePaths(r, c.Paths)
 	validateEnv(r, c.Env)
-	c.Secrets = validateSecrets(r, secrets)
+	c.Secrets = validateSecrets(r, secrets, c.Env)
 	validateAlarmEmail(r, c.AlarmEmail)
 
 	if err := errors.Join(r.errs...); err != nil {
@@ -298,7 +309,7 @@ var (
 		"TRUSTED_PROXIES":  "vpcCidr",
 	}
 	// secretLikeEnv are name fragments that mark a value as a secret (Security Hub ECS.8, Trivy AVD-AWS-0036).
-	secretLikeEnv = []string{"PASSWORD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY",
+	secretLikeEnv = []string{"PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY",
 		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGINE_AUTH_DATA"}
 	logLevels = []string{"debug", "info", "warn", "error"}
 )
@@ -572,11 +583,11 @@ func validateEnv(r *configReader, env map[string]string) {
 				"not starting with a digit", name)
 		case reservedEnv[name] != "":
 			r.fail("env", "%s is set by the program from %s; remove it from env", name, reservedEnv[name])
-		case strings.HasPrefix(strings.ToUpper(name), "ECS_"):
-			r.fail("env", "%s uses the ECS_ prefix that ECS reserves; allowed: any other name", name)
 		case looksSecret(name):
 			r.fail("env", "%s looks like a secret; put it in secrets (pulumi config set --secret --path "+
 				"'secrets.%s' VALUE) so it is injected from Secrets Manager (Security Hub ECS.8)", name, name)
+		case strings.HasPrefix(strings.ToUpper(name), "ECS_"):
+			r.fail("env", "%s uses the ECS_ prefix that ECS reserves; allowed: any other name", name)
 		case name == "LOG_LEVEL" && !slices.Contains(logLevels, env[name]):
 			r.fail("env", "LOG_LEVEL %q is not allowed; allowed: debug, info, warn or error", env[name])
 		}
@@ -593,13 +604,17 @@ func looksSecret(name string) bool {
 	return false
 }
 
-// validateSecrets checks the secret names and wraps each value as a secret output.
-// No message ever includes a value.
-func validateSecrets(r *configReader, secrets map[string]string) map[string]pulumi.StringOutput {
+// validateSecrets checks the secret names and values and wraps each value as a secret output.
+// A name may not also be a plain env variable: the container would get it twice. No message ever
+// includes a value.
+func validateSecrets(r *configReader, secrets, env map[string]string) map[string]pulumi.StringOutput {
 	out := make(map[string]pulumi.StringOutput, len(secrets))
 	if len(secrets) > 0 && r.src.secret != nil && !r.src.secret(r.key(configSecretsKey)) {
 		r.fail(configSecretsKey, "holds plain-text values; allowed: values set with "+
 			"pulumi config set --secret --path 'secrets.NAME' VALUE")
+	}
+	if len(secrets) > maxSecrets {
+		r.fail(configSecretsKey, "has %d secrets; allowed: at most %d", len(secrets), maxSecrets)
 	}
 	for _, name := range sortedKeys(secrets) {
 		switch {
@@ -608,12 +623,24 @@ func validateSecrets(r *configReader, secrets map[string]string) map[string]pulu
 				"not starting with a digit", name)
 		case reservedEnv[name] != "":
 			r.fail(configSecretsKey, "%s is set by the program from %s; choose another name", name, reservedEnv[name])
+		case strings.HasPrefix(strings.ToUpper(name), "ECS_"):
+			r.fail(configSecretsKey, "%s uses the ECS_ prefix that ECS reserves; allowed: any other name", name)
+		case hasKey(env, name):
+			r.fail(configSecretsKey, "%s is also set in env; allowed: one of the two (remove it from env to keep it secret)", name)
 		case secrets[name] == "":
 			r.fail(configSecretsKey, "%s is empty; allowed: a non-empty value", name)
+		case len(secrets[name]) > maxSecretBytes:
+			r.fail(configSecretsKey, "%s holds %d bytes; allowed: at most %d (the Secrets Manager limit)",
+				name, len(secrets[name]), maxSecretBytes)
 		}
 		out[name] = pulumi.ToSecret(pulumi.String(secrets[name])).(pulumi.StringOutput)
 	}
 	return out
+}
+
+func hasKey[V any](m map[string]V, key string) bool {
+	_, ok := m[key]
+	return ok
 }
 
 func validateAlarmEmail(r *configReader, email string) {

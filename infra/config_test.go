@@ -52,6 +52,7 @@ func TestConfigDefaults(t *testing.T) {
 		{"desiredCount", c.DesiredCount, 2},
 		{"minCount", c.MinCount, 2},
 		{"maxCount", c.MaxCount, 10},
+		{"requestsPerTarget", c.RequestsPerTarget, 1000},
 		{"containerPort", c.ContainerPort, 8080},
 		{"healthCheckPath", c.HealthCheckPath, "/healthz"},
 		{"availabilityZones", c.AvailabilityZones, 2},
@@ -138,6 +139,20 @@ func TestConfigRejects(t *testing.T) {
 		"env looks secret (ECS.8)":      {map[string]string{"env": `{"DB_PASSWORD":"hunter2"}`}, nil, "env", []string{"DB_PASSWORD", "put it in secrets", "ECS.8"}},
 		"env api key (ECS.8)":           {map[string]string{"env": `{"STRIPE_API_KEY":"k"}`}, nil, "env", []string{"STRIPE_API_KEY", "secrets"}},
 		"env LOG_LEVEL unknown":         {map[string]string{"env": `{"LOG_LEVEL":"verbose"}`}, nil, "env", []string{`"verbose"`, "debug, info, warn or error"}},
+		"env secret (ECS.8)":            {map[string]string{"env": `{"CLIENT_SECRET":"x"}`}, nil, "env", []string{"CLIENT_SECRET", "'secrets.CLIENT_SECRET'", "ECS.8"}},
+		"env token (ECS.8)":             {map[string]string{"env": `{"GITHUB_TOKEN":"x"}`}, nil, "env", []string{"GITHUB_TOKEN", "secrets"}},
+		"env lower case (ECS.8)":        {map[string]string{"env": `{"db_password":"x"}`}, nil, "env", []string{"db_password", "secrets"}},
+		"env passwd (ECS.8)":            {map[string]string{"env": `{"SMTP_PASSWD":"x"}`}, nil, "env", []string{"SMTP_PASSWD", "secrets"}},
+		"env access key id (ECS.8)":     {map[string]string{"env": `{"AWS_ACCESS_KEY_ID":"AKIA"}`}, nil, "env", []string{"AWS_ACCESS_KEY_ID", "ECS.8"}},
+		"env secret access key (ECS.8)": {map[string]string{"env": `{"AWS_SECRET_ACCESS_KEY":"x"}`}, nil, "env", []string{"AWS_SECRET_ACCESS_KEY", "ECS.8"}},
+		"env engine auth data (ECS.8)":  {map[string]string{"env": `{"ECS_ENGINE_AUTH_DATA":"x"}`}, nil, "env", []string{"ECS_ENGINE_AUTH_DATA", "ECS.8"}},
+		"requestsPerTarget zero":        {map[string]string{"requestsPerTarget": "0"}, nil, "requestsPerTarget", []string{"0", "1 to 1000000"}},
+		"requestsPerTarget too big":     {map[string]string{"requestsPerTarget": "1000001"}, nil, "requestsPerTarget", []string{"1000001", "1 to 1000000"}},
+		"requestsPerTarget not integer": {map[string]string{"requestsPerTarget": "many"}, nil, "requestsPerTarget", []string{`"many"`, "not an integer"}},
+		"secrets also in env":           {map[string]string{"secrets": `{"DATABASE_URL":"x"}`, "env": `{"DATABASE_URL":"y"}`}, []string{"secrets"}, "secrets", []string{"DATABASE_URL", "also set in env"}},
+		"secrets ECS prefix":            {map[string]string{"secrets": `{"ECS_AGENT_KEY":"x"}`}, []string{"secrets"}, "secrets", []string{"ECS_AGENT_KEY", "ECS_ prefix"}},
+		"secrets value too large":       {map[string]string{"secrets": `{"CERT":"` + strings.Repeat("a", 65537) + `"}`}, []string{"secrets"}, "secrets", []string{"CERT holds 65537 bytes", "65536"}},
+		"secrets too many":              {map[string]string{"secrets": manySecrets(51)}, []string{"secrets"}, "secrets", []string{"51 secrets", "at most 50"}},
 		"secrets in plain text":         {map[string]string{"secrets": `{"DB_PASSWORD":"x"}`}, nil, "secrets", []string{"plain-text", "--secret"}},
 		"secrets bad name":              {map[string]string{"secrets": `{"db-password":"x"}`}, []string{"secrets"}, "secrets", []string{`"db-password"`, "letters, digits and _"}},
 		"secrets reserved name":         {map[string]string{"secrets": `{"APP_VERSION":"x"}`}, []string{"secrets"}, "secrets", []string{"APP_VERSION", "choose another name"}},
@@ -178,6 +193,15 @@ func TestConfigRejects(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manySecrets is a secrets object with n entries.
+func manySecrets(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprintf(`"S%d":"v"`, i)
+	}
+	return "{" + strings.Join(parts, ",") + "}"
 }
 
 func TestConfigReportsEveryErrorAtOnce(t *testing.T) {
@@ -223,6 +247,9 @@ func TestConfigAccepts(t *testing.T) {
 		"many paths":              {"paths": `["/api/v1/*","/healthz","/docs/*","/a","/b","/c"]`},
 		"env":                     {"env": `{"LOG_LEVEL":"debug","FEATURE_X":"on","RETRIES":3}`},
 		"secrets":                 {"secrets": `{"DB_PASSWORD":"hunter2"}`},
+		"secret and env":          {"secrets": `{"DB_PASSWORD":"hunter2"}`, "env": `{"DB_HOST":"db.internal"}`},
+		"largest secret":          {"secrets": `{"CERT":"` + strings.Repeat("a", 65536) + `"}`},
+		"requests per target":     {"requestsPerTarget": "250"},
 		"alarm email":             {"alarmEmail": "ops@example.com"},
 		"all switches":            {"spot": "true", "ipv6": "false", "forceDelete": "true", "flowLogs": "true", "accessLogs": "true", "waf": "true", "deletionProtection": "true", "containerInsights": "false"},
 	}

@@ -71,7 +71,7 @@ type mockCloud struct {
 // newMockCloud returns a mock with the default invokes: three availability zones, the test
 // account and region, and a registry that does not hold the image yet.
 func newMockCloud() *mockCloud {
-	return &mockCloud{invokes: map[string]invokeFunc{
+	m := &mockCloud{invokes: map[string]invokeFunc{
 		"aws:index/getAvailabilityZones:getAvailabilityZones": availabilityZones("us-east-1a", "us-east-1b", "us-east-1c"),
 		"aws:index/getCallerIdentity:getCallerIdentity": func(resource.PropertyMap) (resource.PropertyMap, error) {
 			return resource.NewPropertyMapFromMap(map[string]any{
@@ -89,6 +89,36 @@ func newMockCloud() *mockCloud {
 		},
 		"aws:ecr/getImage:getImage": imageMissing(),
 	}}
+	m.invokes[getServiceToken] = m.serviceRuns(func(deployed string) string { return deployed })
+	return m
+}
+
+// getServiceToken is the lookup of a live ECS service.
+const getServiceToken = "aws:ecs/getService:getService"
+
+// serviceRuns answers aws:ecs/getService for the declared service, reporting as its task
+// definition what running returns for the one the service was given: the same one for a
+// deployment that held (the default), another for a rollback.
+func (m *mockCloud) serviceRuns(running func(deployed string) string) invokeFunc {
+	return func(args resource.PropertyMap) (resource.PropertyMap, error) {
+		name := args["serviceName"].StringValue()
+		for _, r := range m.all("aws:ecs/service:Service") {
+			if r.output("name") != name || r.str("cluster") != args["clusterArn"].StringValue() {
+				continue
+			}
+			return resource.NewPropertyMapFromMap(map[string]any{
+				"id":                 r.ID,
+				"arn":                r.ID,
+				"clusterArn":         r.str("cluster"),
+				"serviceName":        name,
+				"desiredCount":       r.num("desiredCount"),
+				"launchType":         "",
+				"schedulingStrategy": "REPLICA",
+				"taskDefinition":     running(r.str("taskDefinition")),
+			}), nil
+		}
+		return nil, fmt.Errorf("reading ECS Service (%s): ServiceNotFoundException: Service not found", name)
+	}
 }
 
 // on scripts the answer to an invoke token, replacing any default.
@@ -275,6 +305,44 @@ func (m *mockCloud) answer(r *resourceRecord) (string, resource.PropertyMap) {
 		id = family
 		out = map[string]any{"arn": arn("ecs", "task-definition/"+family+":1"), "revision": 1,
 			"arnWithoutRevision": arn("ecs", "task-definition/"+family)}
+	case "aws:secretsmanager/secret:Secret":
+		if prefix := r.Inputs["namePrefix"]; prefix.IsString() {
+			name = prefix.StringValue() + "20260101000000000000000001"
+		}
+		id = arn("secretsmanager", "secret:"+name+"-"+suffix[:6])
+		out = map[string]any{"arn": id, "name": name}
+	case "aws:secretsmanager/secretVersion:SecretVersion":
+		secretID := r.Inputs["secretId"]
+		version := "version-" + suffix
+		if secretID.IsString() {
+			id = secretID.StringValue() + "|" + version
+			out = map[string]any{"arn": secretID.StringValue(), "versionId": version}
+		}
+	case "aws:kms/key:Key":
+		id = "key-" + suffix
+		out = map[string]any{"arn": arn("kms", "key/"+id), "keyId": id}
+	case "aws:sns/topic:Topic":
+		id = arn("sns", name)
+		out = map[string]any{"arn": id, "name": name}
+	case "aws:sns/topicSubscription:TopicSubscription":
+		out = map[string]any{"arn": arn("sns", "alarms-topic:"+suffix)}
+	case "aws:cloudwatch/metricAlarm:MetricAlarm":
+		id = name
+		out = map[string]any{"arn": arn("cloudwatch", "alarm:"+name)}
+	case "aws:cloudwatch/eventRule:EventRule":
+		id = name
+		out = map[string]any{"arn": arn("events", "rule/"+name), "name": name}
+	case "aws:cloudwatch/dashboard:Dashboard":
+		dashboard := r.Inputs["dashboardName"].StringValue()
+		id = dashboard
+		out = map[string]any{"dashboardArn": "arn:aws:cloudwatch::" + testAccount + ":dashboard/" + dashboard}
+	case "aws:appautoscaling/target:Target":
+		if v := r.Inputs["resourceId"]; v.IsString() {
+			id = v.StringValue()
+		}
+		out = map[string]any{"arn": arn("application-autoscaling", "scalable-target/"+suffix)}
+	case "aws:appautoscaling/policy:Policy":
+		out = map[string]any{"arn": arn("autoscaling", "scalingPolicy:"+suffix+":resource/ecs/"+name), "alarmArns": []any{}}
 	case "aws:cloudwatch/logGroup:LogGroup":
 		id = name
 		out = map[string]any{"arn": arn("logs", "log-group:"+name), "name": name}
@@ -309,7 +377,9 @@ type runSettings struct {
 	config     map[string]string
 	secretKeys []string
 	dryRun     bool
-	rootDir    string
+	// deployed makes a preview see known outputs, as for a stack whose resources exist unchanged.
+	deployed bool
+	rootDir  string
 }
 
 // withConfig sets stack config; a key without a namespace belongs to the project.
@@ -333,8 +403,14 @@ func withSecretConfig(keys ...string) runOption {
 	}
 }
 
-// asPreview runs the program as `pulumi preview` does.
+// asPreview runs the program as `pulumi preview` does on a new stack: every computed output is unknown.
 func asPreview() runOption { return func(s *runSettings) { s.dryRun = true } }
+
+// asPreviewOfDeployedStack runs the program as `pulumi preview` does on a deployed stack that
+// nothing changes: the resources' outputs are known.
+func asPreviewOfDeployedStack() runOption {
+	return func(s *runSettings) { s.dryRun, s.deployed = true, true }
+}
 
 // withSourceRoot hashes the image from dir instead of a fresh fixture.
 func withSourceRoot(dir string) runOption { return func(s *runSettings) { s.rootDir = dir } }
@@ -364,7 +440,7 @@ func runStack(t *testing.T, m *mockCloud, opts ...runOption) (*stackRun, error) 
 	if s.rootDir == "" {
 		s.rootDir = writeSourceTree(t, nil)
 	}
-	m.preview = s.dryRun
+	m.preview = s.dryRun && !s.deployed
 	run := &stackRun{mockCloud: m, outputs: map[string]awaitedOutput{}, root: s.rootDir}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		outs, err := declareStack(ctx)

@@ -105,6 +105,33 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 	for _, r := range web.Rules {
 		ready = append(ready, r)
 	}
+	var secretARNs map[string]pulumi.StringInput
+	if len(cfg.Secrets) > 0 {
+		secrets, err := NewSecrets(ctx, "secrets", &SecretsArgs{
+			NamePrefix:  prefix,
+			Values:      cfg.Secrets,
+			ForceDelete: cfg.ForceDelete,
+		}, withProvider)
+		if err != nil {
+			return nil, err
+		}
+		secretARNs = map[string]pulumi.StringInput{}
+		for env, arn := range secrets.ARNs {
+			secretARNs[env] = arn
+		}
+	}
+	alarms, err := NewAlarms(ctx, "alarms", &AlarmsArgs{
+		NamePrefix:            prefix,
+		Region:                region,
+		Account:               identity.AccountId,
+		Email:                 cfg.AlarmEmail,
+		LoadBalancerARNSuffix: web.ARNSuffix,
+		TargetGroupARNSuffix:  web.TargetGroupARNSuffix,
+		WatchHealthyHosts:     cfg.MinCount > 0,
+	}, withProvider)
+	if err != nil {
+		return nil, err
+	}
 	api, err := NewService(ctx, "api", &ServiceArgs{
 		NamePrefix:        prefix,
 		Region:            region,
@@ -120,12 +147,50 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		AppVersion:        image.Version,
 		PullRepositoryARN: image.PullRepositoryARN,
 		Env:               cfg.Env,
+		Secrets:           secretARNs,
 		TrustedProxies:    cfg.VpcCIDR.String(),
 		SubnetIDs:         network.TaskSubnetIDs,
 		SecurityGroupIDs:  pulumi.StringArray{network.TaskSecurityGroupID},
 		AssignPublicIP:    network.AssignPublicIP,
 		TargetGroupARN:    web.TargetGroup.Arn,
 		LoadBalancerReady: ready,
+		// The alarms' own name outputs: the service is declared after them and names real alarms.
+		DeploymentAlarmNames: alarms.DeploymentAlarmNames,
+		Spot:                 cfg.Spot,
+	}, withProvider)
+	if err != nil {
+		return nil, err
+	}
+	if err := alarms.WatchService(ctx, api); err != nil {
+		return nil, err
+	}
+	if _, err := NewAutoscaling(ctx, "scaling", &AutoscalingArgs{
+		NamePrefix:            prefix,
+		ClusterName:           api.ClusterName,
+		ServiceName:           api.ServiceName,
+		MinCount:              cfg.MinCount,
+		MaxCount:              cfg.MaxCount,
+		RequestsPerTarget:     cfg.RequestsPerTarget,
+		LoadBalancerARNSuffix: web.ARNSuffix,
+		TargetGroupARNSuffix:  web.TargetGroupARNSuffix,
+	}, withProvider); err != nil {
+		return nil, err
+	}
+	dashboard, err := NewDashboard(ctx, "dashboard", &DashboardArgs{
+		Name:                    prefix,
+		Region:                  region,
+		ContainerInsights:       cfg.ContainerInsights,
+		LoadBalancerARNSuffix:   web.ARNSuffix,
+		TargetGroupARNSuffix:    web.TargetGroupARNSuffix,
+		ClusterName:             api.ClusterName,
+		ServiceName:             api.ServiceName,
+		LogGroupName:            api.LogGroupName,
+		DeploymentAlarmARNs:     alarms.DeploymentAlarmARNs(),
+		OtherAlarmARNs:          alarms.OtherAlarmARNs(),
+		LatencyThresholdSeconds: latencyP99Seconds,
+		CPUTargetPercent:        cpuTargetPercent,
+		CPUAlarmPercent:         cpuHighPercent,
+		MemoryAlarmPercent:      memoryHighPercent,
 	}, withProvider)
 	if err != nil {
 		return nil, err
@@ -139,6 +204,12 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		"serviceName":         api.ServiceName,
 		"logGroupName":        api.LogGroupName,
 		"loadBalancerDnsName": web.DNSName,
+		// The version the app reports (APP_VERSION): what the smoke test expects to see.
+		"imageTag":     pulumi.String(image.Version).ToStringOutput(),
+		"dashboardUrl": dashboard.URL,
+		// The task definition the service runs, verified after the rollout: exporting it is what
+		// makes `pulumi up` fail when ECS rolled the deployment back.
+		"taskDefinitionArn": api.DeployedTaskDefinition,
 	}, nil
 }
 
@@ -199,7 +270,7 @@ func namePrefix(project, stack string) string {
 }
 
 // pendingSettings names the settings that are set but that this version does not apply yet, so
-// nobody believes a stack has a domain, secrets or alarms it does not have.
+// nobody believes a stack has a domain or a WAF it does not have.
 func pendingSettings(cfg *stackConfig) []string {
 	var out []string
 	note := func(set bool, key, what string) {
@@ -209,9 +280,6 @@ func pendingSettings(cfg *stackConfig) []string {
 		}
 	}
 	note(cfg.Domain != "", "domain", "a custom domain with HTTPS")
-	note(len(cfg.Secrets) > 0, "secrets", "secret injection")
-	note(cfg.AlarmEmail != "", "alarmEmail", "alarm notification")
-	note(cfg.Spot, "spot", "Fargate Spot capacity")
 	note(cfg.AccessLogs, "accessLogs", "load balancer access logging")
 	note(cfg.WAF, "waf", "a WAF web ACL")
 	return out

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// secretRecoveryDays is how long a deleted secret stays recoverable (aws secretsmanager
+// restore-secret) before Secrets Manager erases it: the shortest window AWS allows, enough to undo
+// a mistaken destroy or removed key. With forceDelete (dev stacks) secrets go at once.
+const secretRecoveryDays = 7
+
+// Secrets holds the app's secret environment variables in Secrets Manager, one secret per variable.
+type Secrets struct {
+	pulumi.ResourceState
+
+	// ARNs maps each environment variable name to the ARN of its secret: what the container's
+	// secrets reference (valueFrom) and what the execution role may read.
+	ARNs map[string]pulumi.StringOutput
+}
+
+// SecretsArgs configures Secrets.
+type SecretsArgs struct {
+	// NamePrefix starts every secret's name, e.g. "gin-fargate-dev".
+	NamePrefix string
+	// Values maps environment variable names to their values, which must be secret outputs.
+	Values map[string]pulumi.StringOutput
+	// ForceDelete deletes secrets without a recovery window when they leave the stack.
+	ForceDelete bool
+}
+
+// NewSecrets declares a secret and its current version for every value.
+//
+// Each secret is named "<prefix>/<NAME>-<unique suffix>": a secret that is deleted keeps its name
+// for the recovery window, so a fixed name would make a destroyed and recreated stack (or a renamed
+// key) fail with "a secret with this name is already scheduled for deletion". The value lives only
+// in the secret version's secretString, a secret output: never in the task definition (the
+// container gets the ARN), a stack output or a log line.
+func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pulumi.ResourceOption) (*Secrets, error) {
+	if args == nil || args.NamePrefix == "" {
+		return nil, fmt.Errorf("create secrets: a name prefix is required")
+	}
+	s := &Secrets{ARNs: map[string]pulumi.StringOutput{}}
+	if err := ctx.RegisterComponentResource("gin-fargate:index:Secrets", name, s, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(s)
+
+	recovery := secretRecoveryDays
+	if args.ForceDelete {
+		recovery = 0
+	}
+	arns := pulumi.StringMap{}
+	for _, env := range sortedKeys(args.Values) {
+		secret, err := secretsmanager.NewSecret(ctx, name+"-"+env, &secretsmanager.SecretArgs{
+			NamePrefix:           pulumi.String(args.NamePrefix + "/" + env + "-"),
+			Description:          pulumi.String(fmt.Sprintf("%s of %s, injected into the app's environment", env, args.NamePrefix)),
+			RecoveryWindowInDays: pulumi.Int(recovery),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("create secret %s: %w", env, err)
+		}
+		if _, err := secretsmanager.NewSecretVersion(ctx, name+"-"+env+"-value", &secretsmanager.SecretVersionArgs{
+			SecretId:     secret.Arn,
+			SecretString: pulumi.ToSecret(args.Values[env]).(pulumi.StringOutput),
+		}, parent); err != nil {
+			return nil, fmt.Errorf("create secret value %s: %w", env, err)
+		}
+		s.ARNs[env] = secret.Arn
+		arns[env] = secret.Arn
+	}
+	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{"arns": arns}); err != nil {
+		return nil, err
+	}
+	return s, nil
+}

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+const (
+	secretVersionType = "aws:secretsmanager/secretVersion:SecretVersion"
+	secretType        = "aws:secretsmanager/secret:Secret"
+	dbPassword        = "db-password-value-5c1e8a"
+	apiToken          = "api-token-value-77f2b0"
+)
+
+// withSecrets sets two secrets the way `pulumi config set --secret --path` does.
+func withSecrets() []runOption {
+	return []runOption{
+		withConfig(map[string]string{"secrets": `{"DB_PASSWORD":"` + dbPassword + `","API_TOKEN":"` + apiToken + `"}`}),
+		withSecretConfig("secrets"),
+	}
+}
+
+// occurrence is where a string was found in a property value.
+type occurrence struct {
+	path   string
+	secret bool // inside a secret value
+}
+
+// find appends every place in v whose string contains s.
+func find(v resource.PropertyValue, s, path string, secret bool, out *[]occurrence) {
+	switch {
+	case v.IsSecret():
+		find(v.SecretValue().Element, s, path, true, out)
+	case v.IsOutput():
+		find(v.OutputValue().Element, s, path, secret || v.OutputValue().Secret, out)
+	case v.IsObject():
+		for k, e := range v.ObjectValue() {
+			find(e, s, path+"."+string(k), secret, out)
+		}
+	case v.IsArray():
+		for i, e := range v.ArrayValue() {
+			find(e, s, fmt.Sprintf("%s[%d]", path, i), secret, out)
+		}
+	case v.IsString():
+		if strings.Contains(v.StringValue(), s) {
+			*out = append(*out, occurrence{path, secret})
+		}
+	}
+}
+
+// TestSecretValuesOnlyInTheirSecretVersion: every input of every resource, every lookup argument
+// and every stack output is searched for the secret values. Each value sits in exactly one place,
+// its secret version's secretString, marked secret; the task definition holds only ARNs.
+func TestSecretValuesOnlyInTheirSecretVersion(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t, withSecrets()...)
+	for _, value := range []string{dbPassword, apiToken} {
+		var found []occurrence
+		for _, r := range run.records() {
+			find(resource.NewObjectProperty(r.Inputs), value, r.Type+" "+r.Name, false, &found)
+		}
+		for _, c := range run.calls {
+			find(resource.NewObjectProperty(c.Args), value, "invoke "+c.Token, false, &found)
+		}
+		if len(found) != 1 {
+			t.Errorf("value found in %d places, want only its secret version: %v", len(found), found)
+			continue
+		}
+		if !strings.HasPrefix(found[0].path, secretVersionType+" ") || !strings.HasSuffix(found[0].path, ".secretString") ||
+			!found[0].secret {
+			t.Errorf("value found at %+v, want only a secret secretString of a secret version", found[0])
+		}
+		for name, o := range run.outputs {
+			if strings.Contains(fmt.Sprint(o.Value), value) {
+				t.Errorf("output %s holds a secret value", name)
+			}
+		}
+	}
+	// Nothing secret flowed into the task definition or the execution policy: they stay plain,
+	// readable in the console and diffable in a preview.
+	if run.one(t, taskDefType).Inputs["containerDefinitions"].ContainsSecrets() {
+		t.Error("containerDefinitions is secret: a secret value reached the task definition")
+	}
+	for _, p := range run.all(rolePolicyType) {
+		if p.Inputs["policy"].ContainsSecrets() {
+			t.Errorf("policy %s is secret", p.Name)
+		}
+	}
+}
+
+func TestSecretsInSecretsManager(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t, withSecrets()...)
+	secrets := map[string]*resourceRecord{}
+	for _, s := range run.all(secretType) {
+		env := strings.TrimSuffix(strings.TrimPrefix(s.str("namePrefix"), "gin-fargate-test/"), "-")
+		secrets[env] = s
+		if s.str("name") != "" {
+			t.Errorf("secret %s has a fixed name %q; a recreated stack would collide with it while it is pending deletion",
+				s.Name, s.str("name"))
+		}
+		if got := s.num("recoveryWindowInDays"); got != secretRecoveryDays {
+			t.Errorf("secret %s recovery window = %v days, want %d", s.Name, got, secretRecoveryDays)
+		}
+		if s.str("kmsKeyId") != "" || s.str("policy") != "" {
+			t.Errorf("secret %s sets a key or a resource policy: %v", s.Name, s.Inputs)
+		}
+	}
+	if got := sortedKeys(secrets); !slices.Equal(got, []string{"API_TOKEN", "DB_PASSWORD"}) {
+		t.Fatalf("secrets for %v, want API_TOKEN and DB_PASSWORD", got)
+	}
+
+	values := map[string]string{"DB_PASSWORD": dbPassword, "API_TOKEN": apiToken}
+	versions := run.all(secretVersionType)
+	if len(versions) != 2 {
+		t.Fatalf("%d secret versions, want 2", len(versions))
+	}
+	for _, v := range versions {
+		env := ""
+		for name, s := range secrets {
+			if v.str("secretId") == s.output("arn") {
+				env = name
+			}
+		}
+		if env == "" {
+			t.Errorf("secret version %s belongs to no declared secret (%q)", v.Name, v.str("secretId"))
+			continue
+		}
+		if got := v.str("secretString"); got != values[env] || !v.Inputs["secretString"].IsSecret() {
+			t.Errorf("secret version of %s: secretString secret=%v, want the configured value, secret",
+				env, v.Inputs["secretString"].IsSecret())
+		}
+	}
+
+	c := run.container(t)
+	refs, _ := c["secrets"].([]any)
+	var got []string
+	for _, ref := range refs {
+		m := ref.(map[string]any)
+		got = append(got, fmt.Sprintf("%s=%s", m["name"], m["valueFrom"]))
+	}
+	want := []string{"API_TOKEN=" + secrets["API_TOKEN"].output("arn"), "DB_PASSWORD=" + secrets["DB_PASSWORD"].output("arn")}
+	if !slices.Equal(got, want) {
+		t.Errorf("container secrets = %v, want %v", got, want)
+	}
+	for name := range values {
+		if _, ok := envOf(t, c)[name]; ok {
+			t.Errorf("%s is also in the plain environment", name)
+		}
+	}
+
+	// The execution role reads exactly these secrets, nothing else, and nothing more than reading.
+	read := statement(t, execPolicyOf(t, run), "ReadSecrets")
+	arns := slices.Clone(read.Resource)
+	slices.Sort(arns)
+	wantArns := []string{secrets["API_TOKEN"].output("arn"), secrets["DB_PASSWORD"].output("arn")}
+	slices.Sort(wantArns)
+	if !slices.Equal(arns, wantArns) || !slices.Equal(read.Action, []string{"secretsmanager:GetSecretValue"}) {
+		t.Errorf("execution role may %v on %v, want GetSecretValue on exactly %v", read.Action, arns, wantArns)
+	}
+	for _, s := range execPolicyOf(t, run).Statement {
+		for _, a := range s.Action {
+			if strings.HasPrefix(a, "secretsmanager:") && s.Sid != "ReadSecrets" {
+				t.Errorf("statement %s also grants %s", s.Sid, a)
+			}
+		}
+	}
+}
+
+func TestSecretsRecoveryWindowFollowsForceDelete(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t, append(withSecrets(), withConfig(map[string]string{"forceDelete": "true"}))...)
+	for _, s := range run.all(secretType) {
+		if got := s.num("recoveryWindowInDays"); got != 0 {
+			t.Errorf("secret %s recovery window = %v with forceDelete, want 0 (deleted at once)", s.Name, got)
+		}
+	}
+}
+
+func TestNoSecretsDeclaresNoneAndGrantsNone(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t)
+	if n := len(run.all(secretType)) + len(run.all(secretVersionType)); n != 0 {
+		t.Errorf("%d Secrets Manager resources without secrets", n)
+	}
+	if _, ok := run.container(t)["secrets"]; ok {
+		t.Error("container lists secrets without any configured")
+	}
+	for _, s := range execPolicyOf(t, run).Statement {
+		if s.Sid == "ReadSecrets" {
+			t.Errorf("execution role reads secrets %v without any configured", s.Resource)
+		}
+	}
+}
+
+// TestSecretsEndpointInVpcEndpointsMode: without internet, tasks read their secrets through the
+// Secrets Manager interface endpoint.
+func TestSecretsEndpointInVpcEndpointsMode(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t, append(withSecrets(), withConfig(map[string]string{"egress": "vpcEndpoints"}))...)
+	for _, e := range run.all(endpointType) {
+		if e.str("serviceName") == "com.amazonaws."+testRegion+".secretsmanager" {
+			return
+		}
+	}
+	t.Error("no secretsmanager endpoint in vpcEndpoints mode: tasks could not read their secrets")
+}

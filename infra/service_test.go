@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+)
+
+const capacityProvidersType = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"
+
+// strategy renders the service's capacity provider strategy as "PROVIDER base/weight" entries.
+func strategy(svc *resourceRecord) []string {
+	var out []string
+	for i := range svc.prop("capacityProviderStrategies").ArrayValue() {
+		base := svc.num("capacityProviderStrategies", i, "base")
+		if base < 0 {
+			base = 0
+		}
+		out = append(out, fmt.Sprintf("%s %v/%v", svc.str("capacityProviderStrategies", i, "capacityProvider"),
+			base, svc.num("capacityProviderStrategies", i, "weight")))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestCapacityProviders: on-demand Fargate by default; with spot, a FARGATE base task and three
+// Spot tasks for every further on-demand one. The cluster always offers both providers and the
+// service always uses a strategy, so switching spot is an in-place update, not a new service.
+func TestCapacityProviders(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		spot string
+		want []string
+	}{
+		"default":    {"", []string{"FARGATE 1/1"}},
+		"spot false": {"false", []string{"FARGATE 1/1"}},
+		"spot true":  {"true", []string{"FARGATE 1/1", "FARGATE_SPOT 0/3"}},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var opts []runOption
+			if tt.spot != "" {
+				opts = append(opts, withConfig(map[string]string{"spot": tt.spot}))
+			}
+			run := mustRun(t, opts...)
+			svc := run.one(t, serviceType)
+			if got := strategy(svc); !slices.Equal(got, tt.want) {
+				t.Errorf("capacity provider strategy = %v, want %v", got, tt.want)
+			}
+			if svc.str("launchType") != "" {
+				t.Errorf("launchType %q: moving between it and a strategy replaces the service", svc.str("launchType"))
+			}
+			if v, _ := svc.boolean("forceNewDeployment"); !v {
+				t.Error("forceNewDeployment is not true: ECS refuses a strategy change without a new deployment")
+			}
+			if svc.str("platformVersion") != "LATEST" {
+				t.Errorf("platformVersion = %q, want LATEST (1.4.0 or later runs ARM64 on Spot)", svc.str("platformVersion"))
+			}
+			cp := run.one(t, capacityProvidersType)
+			if got := cp.strs("capacityProviders"); !slices.Equal(got, []string{"FARGATE", "FARGATE_SPOT"}) {
+				t.Errorf("cluster capacity providers = %v, want both, whatever spot says", got)
+			}
+			if cp.str("clusterName") != run.one(t, clusterType).output("name") {
+				t.Errorf("capacity providers on cluster %q", cp.str("clusterName"))
+			}
+			if got := cp.str("defaultCapacityProviderStrategies", 0, "capacityProvider"); got != "FARGATE" {
+				t.Errorf("cluster default provider = %q, want on-demand FARGATE", got)
+			}
+			if !slices.Contains(svc.DependsOn, cp.URN) {
+				t.Error("service does not depend on the cluster's capacity providers: it may name one the cluster lacks")
+			}
+		})
+	}
+}
+
+// TestSpotKeepsTheArchitecture: Spot runs the same image and runtime platform; ARM64 on Spot
+// needs no other setting.
+func TestSpotKeepsTheArchitecture(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t, withConfig(map[string]string{"spot": "true"}))
+	if got := run.one(t, taskDefType).str("runtimePlatform", "cpuArchitecture"); got != "ARM64" {
+		t.Errorf("cpuArchitecture on Spot = %q, want ARM64", got)
+	}
+	if got := run.one(t, awsxImageType).str("platform"); got != "linux/arm64" {
+		t.Errorf("image platform on Spot = %q, want linux/arm64", got)
+	}
+}
