@@ -256,7 +256,7 @@ func pathRuleGroups(paths []string, reserved int) [][]string {
 	var cur []string
 	wildcards := 0
 	for _, p := range paths {
-		w := strings.Count(p, "*") + strings.Count(p, "?")
+		w := pathWildcards(p)
 		if len(cur) > 0 && (len(cur) == perRule || wildcards+w > maxConditionWildcards) {
 			groups = append(groups, cur)
 			cur, wildcards = nil, 0
@@ -268,6 +268,11 @@ func pathRuleGroups(paths []string, reserved int) [][]string {
 		groups = append(groups, cur)
 	}
 	return groups
+}
+
+// pathWildcards counts the wildcards of a path pattern, as ALB limits count them.
+func pathWildcards(p string) int {
+	return strings.Count(p, "*") + strings.Count(p, "?")
 }
 
 // notFoundBody is the load balancer's answer to a request no rule forwards: the API's error shape.
