@@ -57,6 +57,14 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The domain's zone is looked up before anything is declared, so a missing zone fails the
+	// deploy before it creates anything.
+	var zone *hostedZone
+	if cfg.Domain != "" {
+		if zone, err = lookupHostedZone(ctx, cfg.Domain, cfg.HostedZone, lookup); err != nil {
+			return nil, err
+		}
+	}
 
 	network, err := NewNetwork(ctx, "network", &NetworkArgs{
 		NamePrefix:        prefix,
@@ -67,6 +75,7 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		Account:           identity.AccountId,
 		FlowLogs:          cfg.FlowLogs,
 		LogRetentionDays:  cfg.LogRetentionDays,
+		IPv6:              cfg.IPv6,
 	}, withProvider)
 	if err != nil {
 		return nil, err
@@ -88,6 +97,18 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 	if err != nil {
 		return nil, err
 	}
+	var certificateARN pulumi.StringInput
+	if zone != nil {
+		cert, err := NewCertificate(ctx, "certificate", &CertificateArgs{
+			NamePrefix: prefix,
+			Domain:     cfg.Domain,
+			ZoneID:     zone.ID,
+		}, withProvider)
+		if err != nil {
+			return nil, err
+		}
+		certificateARN = cert.ARN
+	}
 	web, err := NewLoadBalancer(ctx, "web", &LoadBalancerArgs{
 		NamePrefix:          prefix,
 		VpcID:               network.VpcID,
@@ -97,9 +118,23 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		HealthCheckPath:     cfg.HealthCheckPath,
 		Paths:               cfg.Paths,
 		DeletionProtection:  cfg.DeletionProtection,
+		IPv6:                cfg.IPv6,
+		Domain:              cfg.Domain,
+		CertificateARN:      certificateARN,
 	}, withProvider)
 	if err != nil {
 		return nil, err
+	}
+	if zone != nil {
+		if _, err := NewDNSRecords(ctx, "dns", &DNSRecordsArgs{
+			Domain:        cfg.Domain,
+			ZoneID:        zone.ID,
+			TargetDNSName: web.DNSName,
+			TargetZoneID:  web.ZoneID,
+			IPv6:          cfg.IPv6,
+		}, withProvider); err != nil {
+			return nil, err
+		}
 	}
 	ready := []pulumi.Resource{web.Listener}
 	for _, r := range web.Rules {
@@ -208,7 +243,6 @@ func pendingSettings(cfg *stackConfig) []string {
 				"serves HTTP on the load balancer's DNS name", key, what))
 		}
 	}
-	note(cfg.Domain != "", "domain", "a custom domain with HTTPS")
 	note(len(cfg.Secrets) > 0, "secrets", "secret injection")
 	note(cfg.AlarmEmail != "", "alarmEmail", "alarm notification")
 	note(cfg.Spot, "spot", "Fargate Spot capacity")

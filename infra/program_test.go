@@ -16,7 +16,11 @@ import (
 // tags, and every resource and lookup goes through it.
 func TestEveryResourceUsesTheTaggedProvider(t *testing.T) {
 	t.Parallel()
-	run := mustRun(t, withConfig(map[string]string{"flowLogs": "true", "egress": "vpcEndpoints"}))
+	run, err := runStack(t, domainCloud(), withConfig(map[string]string{"flowLogs": "true", "egress": "vpcEndpoints",
+		"domain": testDomain, "accessLogs": "true", "waf": "true"}))
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := run.one(t, providerType)
 	if got := p.str("region"); got != testRegion {
 		t.Errorf("provider region = %q, want aws:region %q", got, testRegion)
@@ -535,15 +539,18 @@ func TestRegionFromTheEnvironmentWhenNotConfigured(t *testing.T) {
 	}
 }
 
-func TestPendingSettingsAreReported(t *testing.T) {
+func TestPendingSettingsLeaveOutAppliedOnes(t *testing.T) {
 	t.Parallel()
-	c, err := parseMap(map[string]string{"domain": "api.example.com", "waf": "true"})
+	c, err := parseMap(map[string]string{"domain": "api.example.com", "hostedZone": "example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	msgs := pendingSettings(c)
-	if len(msgs) != 2 || !strings.HasPrefix(msgs[0], "domain is set") || !strings.HasPrefix(msgs[1], "waf is set") {
-		t.Errorf("pending settings = %q, want domain and waf", msgs)
+	for _, msg := range pendingSettings(c) {
+		for _, applied := range []string{"domain", "hostedZone"} {
+			if strings.HasPrefix(msg, applied+" is set") {
+				t.Errorf("%s is reported as not applied: %q", applied, msg)
+			}
+		}
 	}
 	d, _ := parseMap(nil)
 	if msgs := pendingSettings(d); len(msgs) != 0 {
