@@ -87,6 +87,8 @@ type LoadBalancerArgs struct {
 	// of that name. Empty serves HTTP on port 80, for any host name.
 	Domain         string
 	CertificateARN pulumi.StringInput
+	// AccessLogs is where the load balancer writes its access logs; nil writes none.
+	AccessLogs *AccessLogs
 }
 
 // NewLoadBalancer declares the load balancer and its wiring to the tasks.
@@ -122,7 +124,18 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		PreserveHostHeader:       pulumi.Bool(false),
 		Tags:                     pulumi.StringMap{"Name": pulumi.String(args.NamePrefix)},
 	}
-	alb, err := lb.NewLoadBalancer(ctx, name+"-alb", albArgs, parent)
+	albOpts := []pulumi.ResourceOption{parent}
+	if args.AccessLogs != nil {
+		// Turning logging on makes the load balancer write a test object, so the bucket policy
+		// must be in place first (Security Hub ELB.5).
+		albArgs.AccessLogs = &lb.LoadBalancerAccessLogsArgs{
+			Bucket:  args.AccessLogs.BucketName,
+			Enabled: pulumi.Bool(true),
+			Prefix:  pulumi.String(accessLogPrefix),
+		}
+		albOpts = append(albOpts, pulumi.DependsOn(args.AccessLogs.Ready))
+	}
+	alb, err := lb.NewLoadBalancer(ctx, name+"-alb", albArgs, albOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("create load balancer: %w", err)
 	}

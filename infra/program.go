@@ -57,11 +57,17 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The domain's zone is looked up before anything is declared, so a missing zone fails the
-	// deploy before it creates anything.
+	// The domain's zone and the log-delivery account are looked up before anything is declared,
+	// so a missing zone fails the deploy before it creates anything.
 	var zone *hostedZone
 	if cfg.Domain != "" {
 		if zone, err = lookupHostedZone(ctx, cfg.Domain, cfg.HostedZone, lookup); err != nil {
+			return nil, err
+		}
+	}
+	var elbAccount string
+	if cfg.AccessLogs {
+		if elbAccount, err = lookupELBAccount(ctx, region, lookup); err != nil {
 			return nil, err
 		}
 	}
@@ -109,6 +115,18 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		}
 		certificateARN = cert.ARN
 	}
+	var accessLogs *AccessLogs
+	if cfg.AccessLogs {
+		if accessLogs, err = NewAccessLogs(ctx, "access-logs", &AccessLogsArgs{
+			NamePrefix:    prefix,
+			Account:       identity.AccountId,
+			RetentionDays: cfg.LogRetentionDays,
+			ForceDestroy:  cfg.ForceDelete,
+			ELBAccountARN: elbAccount,
+		}, withProvider); err != nil {
+			return nil, err
+		}
+	}
 	web, err := NewLoadBalancer(ctx, "web", &LoadBalancerArgs{
 		NamePrefix:          prefix,
 		VpcID:               network.VpcID,
@@ -121,6 +139,7 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		IPv6:                cfg.IPv6,
 		Domain:              cfg.Domain,
 		CertificateARN:      certificateARN,
+		AccessLogs:          accessLogs,
 	}, withProvider)
 	if err != nil {
 		return nil, err
@@ -132,6 +151,14 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 			TargetDNSName: web.DNSName,
 			TargetZoneID:  web.ZoneID,
 			IPv6:          cfg.IPv6,
+		}, withProvider); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.WAF {
+		if _, err := NewWebACL(ctx, "waf", &WebACLArgs{
+			NamePrefix:      prefix,
+			LoadBalancerARN: web.LoadBalancer.Arn,
 		}, withProvider); err != nil {
 			return nil, err
 		}
@@ -246,7 +273,5 @@ func pendingSettings(cfg *stackConfig) []string {
 	note(len(cfg.Secrets) > 0, "secrets", "secret injection")
 	note(cfg.AlarmEmail != "", "alarmEmail", "alarm notification")
 	note(cfg.Spot, "spot", "Fargate Spot capacity")
-	note(cfg.AccessLogs, "accessLogs", "load balancer access logging")
-	note(cfg.WAF, "waf", "a WAF web ACL")
 	return out
 }

@@ -541,12 +541,13 @@ func TestRegionFromTheEnvironmentWhenNotConfigured(t *testing.T) {
 
 func TestPendingSettingsLeaveOutAppliedOnes(t *testing.T) {
 	t.Parallel()
-	c, err := parseMap(map[string]string{"domain": "api.example.com", "hostedZone": "example.com"})
+	c, err := parseMap(map[string]string{"domain": "api.example.com", "hostedZone": "example.com",
+		"accessLogs": "true", "waf": "true"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, msg := range pendingSettings(c) {
-		for _, applied := range []string{"domain", "hostedZone"} {
+		for _, applied := range []string{"domain", "hostedZone", "accessLogs", "waf"} {
 			if strings.HasPrefix(msg, applied+" is set") {
 				t.Errorf("%s is reported as not applied: %q", applied, msg)
 			}
