@@ -237,7 +237,7 @@ func parseConfig(src configSource) (*stackConfig, error) {
 		Egress:             egressMode(r.str("egress", string(egressNATPerAZ))),
 		LogRetentionDays:   r.integer("logRetentionDays", 30),
 		ContainerInsights:  r.boolean("containerInsights", true),
-		Domain:             strings.ToLower(strings.TrimSuffix(r.str("domain", ""), ".")),
+		Domain:             r.str("domain", ""),
 		HostedZone:         r.str("hostedZone", ""),
 		Paths:              r.strings("paths", []string{"/*"}),
 		DeletionProtection: r.boolean("deletionProtection", false),
@@ -274,7 +274,7 @@ func parseConfig(src configSource) (*stackConfig, error) {
 			c.LogRetentionDays, joinInts(logRetentionValues))
 	}
 	c.Image = validateImage(r, image)
-	validateDomain(r, c.Domain, c.HostedZone)
+	c.Domain, c.HostedZone = validateDomain(r, c.Domain, c.HostedZone)
 	validatePaths(r, c.Paths)
 	validateEnv(r, c.Env)
 	c.Secrets = validateSecrets(r, secrets, c.Env)
@@ -294,8 +294,8 @@ var (
 	envNamePattern  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	zoneIDPattern   = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
 	dnsLabelPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	// albPathPattern is the character set an ALB path-pattern condition accepts.
-	albPathPattern = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]*$`)
+	// albPathChars is one character an ALB path-pattern condition accepts.
+	albPathChars = regexp.MustCompile(`^[A-Za-z0-9_\-.$/~"'@:+&*?]$`)
 	// imagePattern is a Docker image reference: registry/repository with a tag, a digest or both.
 	imagePattern = regexp.MustCompile(`^(?P<name>(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*` +
 		`(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?` +
@@ -505,51 +505,123 @@ func validateImage(r *configReader, raw string) *imageRef {
 	return ref
 }
 
-// validateDomain checks the custom-domain keys' syntax: a hostname, and a hosted zone given by
-// ID or by a name that contains the domain.
-func validateDomain(r *configReader, domain, zone string) {
-	if domain != "" && !isHostname(domain) {
-		r.fail("domain", "%q is not a hostname; allowed: a fully qualified DNS name such as api.example.com "+
-			"(lowercase letters, digits and hyphens, no wildcard)", domain)
+// The longest names DNS allows, and the longest domain ACM accepts as a certificate's first name
+// (it becomes the subject's common name).
+const (
+	maxHostnameLen          = 253
+	maxLabelLen             = 63
+	maxCertificateDomainLen = 64
+)
+
+// validateDomain checks the custom-domain keys and returns them normalized: the domain in lowercase
+// without a trailing dot, the hosted zone as a bare zone ID or a lowercase zone name. A hosted zone
+// without a domain asks for HTTPS on a name the stack does not know, so it is an error too.
+func validateDomain(r *configReader, rawDomain, rawZone string) (domain, zone string) {
+	domain = strings.ToLower(strings.TrimSuffix(rawDomain, "."))
+	domainOK := true
+	if rawDomain != "" {
+		if problem := domainProblem(domain); problem != "" {
+			r.fail("domain", "%q %s", rawDomain, problem)
+			domainOK = false
+		}
 	}
-	if zone == "" {
-		return
+	if rawZone == "" {
+		return domain, ""
 	}
-	if domain == "" {
-		r.fail("hostedZone", "%q is set without domain; allowed: set domain too, or leave hostedZone empty", zone)
-		return
+	if rawDomain == "" {
+		r.fail("hostedZone", "%q is set without domain, so there is no name to serve over HTTPS; allowed: set "+
+			"domain too (pulumi config set domain api.example.com), or remove hostedZone", rawZone)
+		return domain, ""
 	}
-	if zoneIDPattern.MatchString(zone) {
-		return
+	if id := strings.TrimPrefix(rawZone, "/hostedzone/"); zoneIDPattern.MatchString(id) {
+		return domain, id
 	}
-	name := strings.ToLower(strings.TrimSuffix(zone, "."))
-	if !isHostname(name) {
-		r.fail("hostedZone", "%q is neither a Route 53 zone ID (Z…) nor a zone name", zone)
-		return
+	zone = strings.ToLower(strings.TrimSuffix(rawZone, "."))
+	if hostnameProblem(zone) != "" {
+		r.fail("hostedZone", "%q is neither a Route 53 hosted zone ID nor a zone name; allowed: an ID such as "+
+			"Z0123456789ABCDEFGHIJ or a name such as example.com", rawZone)
+		return domain, zone
 	}
-	if domain != name && !strings.HasSuffix(domain, "."+name) {
-		r.fail("hostedZone", "%q does not contain domain %q; allowed: the zone of the domain or of a parent", zone, domain)
+	if domainOK && !inZone(domain, zone) {
+		r.fail("hostedZone", "%q does not contain domain %q; allowed: the zone of the domain or of a parent "+
+			"domain, e.g. %s", rawZone, domain, parentDomain(domain))
 	}
+	return domain, zone
 }
 
-func isHostname(s string) bool {
-	if len(s) > 253 {
-		return false
+// domainProblem says what keeps a lowercase name from being the stack's domain, or "" when it can be.
+// The text follows the quoted value in the error message.
+func domainProblem(d string) string {
+	const allowed = "allowed: a fully qualified host name such as api.example.com: at least two labels of " +
+		"1-63 letters, digits and hyphens (not starting or ending with a hyphen), at most 253 characters"
+	if _, err := netip.ParseAddr(d); err == nil {
+		return "is an IP address; allowed: a DNS name such as api.example.com (ACM issues certificates for " +
+			"names only)"
+	}
+	switch {
+	case strings.Contains(d, "/") || strings.Contains(d, ":"):
+		return "is a URL or has a port; allowed: the host name alone, e.g. api.example.com (the stack serves " +
+			"it on HTTPS port 443)"
+	case strings.Contains(d, "*"):
+		return "is a wildcard; allowed: one host name such as api.example.com (the certificate covers exactly " +
+			"that name, Checkov CKV2_AWS_71)"
+	}
+	if problem := hostnameProblem(d); problem != "" {
+		return "is not a host name: it " + problem + "; " + allowed
+	}
+	if len(d) > maxCertificateDomainLen {
+		return fmt.Sprintf("is %d characters long; allowed: at most %d, the longest first name ACM puts in a "+
+			"certificate", len(d), maxCertificateDomainLen)
+	}
+	return ""
+}
+
+// hostnameProblem says why s is not a fully qualified DNS host name in lowercase, or "" when it is.
+func hostnameProblem(s string) string {
+	if len(s) > maxHostnameLen {
+		return fmt.Sprintf("is longer than %d characters", maxHostnameLen)
 	}
 	labels := strings.Split(s, ".")
 	if len(labels) < 2 {
-		return false
+		return "has a single label"
 	}
 	for _, l := range labels {
-		if !dnsLabelPattern.MatchString(l) {
-			return false
+		switch {
+		case l == "":
+			return "has an empty label"
+		case len(l) > maxLabelLen:
+			return fmt.Sprintf("has a label longer than %d characters", maxLabelLen)
+		case strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-"):
+			return fmt.Sprintf("has the label %q, which starts or ends with a hyphen", l)
+		case !dnsLabelPattern.MatchString(l):
+			return fmt.Sprintf("has the label %q, with characters other than letters, digits and hyphens", l)
 		}
 	}
-	return true
+	if strings.Trim(labels[len(labels)-1], "0123456789") == "" {
+		return "ends in a numeric label"
+	}
+	return ""
 }
 
-// validatePaths checks each ALB path pattern the listener forwards to the service.
+// inZone reports whether the domain is the zone's name or a name below it.
+func inZone(domain, zone string) bool {
+	return domain == zone || strings.HasSuffix(domain, "."+zone)
+}
+
+// parentDomain is the domain without its first label, or the domain itself when that would leave
+// a single label.
+func parentDomain(domain string) string {
+	if _, rest, ok := strings.Cut(domain, "."); ok && strings.Contains(rest, ".") {
+		return rest
+	}
+	return domain
+}
+
+// validatePaths checks each ALB path pattern the load balancer forwards to the service: the rules
+// the listener would reject, and patterns with more wildcards than one rule may hold.
 func validatePaths(r *configReader, paths []string) {
+	const allowed = "allowed: a pattern that starts with /, at most 128 characters of A-Z a-z 0-9 " +
+		"_ - . $ / ~ \" ' @ : + & (or &amp;), and the wildcards * and ?"
 	if len(paths) == 0 {
 		r.fail("paths", "is empty; allowed: one or more path patterns such as [\"/*\"]")
 		return
@@ -560,16 +632,31 @@ func validatePaths(r *configReader, paths []string) {
 	seen := map[string]bool{}
 	for _, p := range paths {
 		switch {
+		case !strings.HasPrefix(p, "/"):
+			r.fail("paths", "%q does not start with /; %s", p, allowed)
 		case len(p) > maxPathPatternLen:
-			r.fail("paths", "%q is longer than %d characters", p, maxPathPatternLen)
-		case !albPathPattern.MatchString(p):
-			r.fail("paths", "%q is not an ALB path pattern; allowed: starts with / and uses only "+
-				"A-Z a-z 0-9 _ - . $ / ~ \" ' @ : + & and the wildcards * and ?", p)
+			r.fail("paths", "%q is %d characters long, longer than %d; %s", p, len(p), maxPathPatternLen, allowed)
+		case badPathChar(p) != "":
+			r.fail("paths", "%q has %q, which an ALB path pattern cannot hold; %s", p, badPathChar(p), allowed)
+		case pathWildcards(p) > maxConditionWildcards:
+			r.fail("paths", "%q has %d wildcards; allowed: at most %d, the most an ALB rule holds",
+				p, pathWildcards(p), maxConditionWildcards)
 		case seen[p]:
-			r.fail("paths", "%q is listed twice", p)
+			r.fail("paths", "%q is listed twice; allowed: each pattern once", p)
 		}
 		seen[p] = true
 	}
+}
+
+// badPathChar returns the first character of an ALB path pattern that the ALB rejects, or "".
+// An ampersand may be written as is or as &amp;.
+func badPathChar(p string) string {
+	for _, c := range strings.ReplaceAll(p, "&amp;", "&") {
+		if !albPathChars.MatchString(string(c)) {
+			return string(c)
+		}
+	}
+	return ""
 }
 
 func validateEnv(r *configReader, env map[string]string) {

@@ -122,16 +122,38 @@ func TestConfigRejects(t *testing.T) {
 		"image not a reference":         {map[string]string{"image": "Not An Image"}, nil, "image", []string{`"Not An Image"`, "REPOSITORY:TAG"}},
 		"image without tag or digest":   {map[string]string{"image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/api"}, nil, "image", []string{"neither a tag nor a digest", "REPOSITORY@sha256:DIGEST"}},
 		"image short digest":            {map[string]string{"image": "repo/api@sha256:abc"}, nil, "image", []string{`"repo/api@sha256:abc"`, "REPOSITORY:TAG"}},
-		"domain not a hostname":         {map[string]string{"domain": "api_example.com"}, nil, "domain", []string{`"api_example.com"`, "api.example.com"}},
-		"domain wildcard":               {map[string]string{"domain": "*.example.com"}, nil, "domain", []string{`"*.example.com"`, "no wildcard"}},
-		"hostedZone without domain":     {map[string]string{"hostedZone": "example.com"}, nil, "hostedZone", []string{`"example.com"`, "set domain too"}},
-		"hostedZone not the domain's":   {map[string]string{"domain": "api.example.com", "hostedZone": "example.org"}, nil, "hostedZone", []string{`"example.org"`, "zone of the domain"}},
+		"domain not a hostname":         {map[string]string{"domain": "api_example.com"}, nil, "domain", []string{`"api_example.com"`, `label "api_example"`, "letters, digits and hyphens", "api.example.com"}},
+		"domain wildcard CKV2_AWS_71":   {map[string]string{"domain": "*.example.com"}, nil, "domain", []string{`"*.example.com"`, "wildcard", "one host name", "CKV2_AWS_71"}},
+		"domain URL":                    {map[string]string{"domain": "https://api.example.com"}, nil, "domain", []string{`"https://api.example.com"`, "URL", "host name alone"}},
+		"domain with port":              {map[string]string{"domain": "api.example.com:8443"}, nil, "domain", []string{`"api.example.com:8443"`, "has a port", "host name alone"}},
+		"domain IPv4 address":           {map[string]string{"domain": "203.0.113.10"}, nil, "domain", []string{`"203.0.113.10"`, "IP address", "DNS name"}},
+		"domain IPv6 address":           {map[string]string{"domain": "2001:db8::1"}, nil, "domain", []string{`"2001:db8::1"`, "IP address"}},
+		"domain single label":           {map[string]string{"domain": "localhost"}, nil, "domain", []string{`"localhost"`, "single label", "at least two labels"}},
+		"domain empty label":            {map[string]string{"domain": "api..example.com"}, nil, "domain", []string{`"api..example.com"`, "empty label"}},
+		"domain label too long":         {map[string]string{"domain": strings.Repeat("a", 64) + ".example.com"}, nil, "domain", []string{"label longer than 63", "1-63"}},
+		"domain label starts with -":    {map[string]string{"domain": "-api.example.com"}, nil, "domain", []string{`"-api"`, "hyphen"}},
+		"domain label ends with -":      {map[string]string{"domain": "api-.example.com"}, nil, "domain", []string{`"api-"`, "hyphen"}},
+		"domain numeric top label":      {map[string]string{"domain": "api.example.123"}, nil, "domain", []string{`"api.example.123"`, "numeric label"}},
+		"domain longer than 253":        {map[string]string{"domain": strings.Repeat(strings.Repeat("a", 60)+".", 4) + "example.com"}, nil, "domain", []string{"longer than 253", "at most 253"}},
+		"domain too long for ACM":       {map[string]string{"domain": strings.Repeat("a", 53) + ".example.com"}, nil, "domain", []string{"65 characters", "at most 64", "ACM"}},
+		"hostedZone without domain":     {map[string]string{"hostedZone": "example.com"}, nil, "hostedZone", []string{`"example.com"`, "without domain", "HTTPS", "set domain too"}},
+		"hostedZone id without domain":  {map[string]string{"hostedZone": "Z0123456789ABCDEFGHIJ"}, nil, "hostedZone", []string{`"Z0123456789ABCDEFGHIJ"`, "without domain"}},
+		"hostedZone not the domain's":   {map[string]string{"domain": "api.example.com", "hostedZone": "example.org"}, nil, "hostedZone", []string{`"example.org"`, `"api.example.com"`, "zone of the domain or of a parent", "e.g. example.com"}},
+		"hostedZone a sibling":          {map[string]string{"domain": "api.example.com", "hostedZone": "web.example.com"}, nil, "hostedZone", []string{`"web.example.com"`, "does not contain"}},
+		"hostedZone a suffix only":      {map[string]string{"domain": "api.myexample.com", "hostedZone": "example.com"}, nil, "hostedZone", []string{`"example.com"`, "does not contain"}},
+		"hostedZone not an id or name":  {map[string]string{"domain": "api.example.com", "hostedZone": "zone 1"}, nil, "hostedZone", []string{`"zone 1"`, "neither", "Z0123456789ABCDEFGHIJ", "example.com"}},
 		"paths empty":                   {map[string]string{"paths": "[]"}, nil, "paths", []string{"is empty", `["/*"]`}},
 		"paths not a list":              {map[string]string{"paths": "/api/*"}, nil, "paths", []string{`"/api/*"`, "list of strings"}},
-		"paths relative":                {map[string]string{"paths": `["api/*"]`}, nil, "paths", []string{`"api/*"`, "starts with /"}},
-		"paths bad character":           {map[string]string{"paths": `["/api/<x>"]`}, nil, "paths", []string{`"/api/<x>"`, "wildcards * and ?"}},
-		"paths too long":                {map[string]string{"paths": `["/` + strings.Repeat("a", 128) + `"]`}, nil, "paths", []string{"longer than 128"}},
-		"paths duplicate":               {map[string]string{"paths": `["/a","/a"]`}, nil, "paths", []string{`"/a"`, "twice"}},
+		"paths too many":                {map[string]string{"paths": manyPaths(51)}, nil, "paths", []string{"51 patterns", "at most 50"}},
+		"paths relative":                {map[string]string{"paths": `["api/*"]`}, nil, "paths", []string{`"api/*"`, "does not start with /", "wildcards * and ?"}},
+		"paths bad character":           {map[string]string{"paths": `["/api/<x>"]`}, nil, "paths", []string{`"/api/<x>"`, `has "<"`, "A-Z a-z 0-9", "wildcards * and ?"}},
+		"paths space":                   {map[string]string{"paths": `["/api v1"]`}, nil, "paths", []string{`"/api v1"`, `has " "`}},
+		"paths query string":            {map[string]string{"paths": `["/api?x=1"]`}, nil, "paths", []string{`"/api?x=1"`, `has "="`}},
+		"paths semicolon not in &amp;":  {map[string]string{"paths": `["/a;b"]`}, nil, "paths", []string{`"/a;b"`, `has ";"`, "&amp;"}},
+		"paths non-ASCII":               {map[string]string{"paths": `["/café"]`}, nil, "paths", []string{`"/café"`, `has "é"`}},
+		"paths too long":                {map[string]string{"paths": `["/` + strings.Repeat("a", 128) + `"]`}, nil, "paths", []string{"129 characters", "longer than 128"}},
+		"paths too many wildcards":      {map[string]string{"paths": `["/*/*/*/*/*/?"]`}, nil, "paths", []string{`"/*/*/*/*/*/?"`, "6 wildcards", "at most 5"}},
+		"paths duplicate":               {map[string]string{"paths": `["/a","/b","/a"]`}, nil, "paths", []string{`"/a"`, "twice"}},
 		"env not an object":             {map[string]string{"env": `["A"]`}, nil, "env", []string{"not an object"}},
 		"env bad name":                  {map[string]string{"env": `{"1ST":"x"}`}, nil, "env", []string{`"1ST"`, "letters, digits and _"}},
 		"env reserved name":             {map[string]string{"env": `{"PORT":"9000"}`}, nil, "env", []string{"PORT", "containerPort"}},
@@ -244,7 +266,17 @@ func TestConfigAccepts(t *testing.T) {
 		"prebuilt by tag":         {"image": "ghcr.io/acme/api:v1.2.3"},
 		"domain and zone name":    {"domain": "API.Example.com.", "hostedZone": "example.com."},
 		"domain and zone id":      {"domain": "api.example.com", "hostedZone": "Z0123456789ABCDEFGHIJ"},
+		"zone id as route 53 ARN": {"domain": "api.example.com", "hostedZone": "/hostedzone/Z0123456789ABCDEFGHIJ"},
+		"domain at the zone apex": {"domain": "example.com", "hostedZone": "example.com"},
+		"domain several levels":   {"domain": "api.eu.prod.example.co.uk", "hostedZone": "example.co.uk"},
+		"domain idn and digits":   {"domain": "xn--bcher-kva.example.com"},
+		"domain of 64 characters": {"domain": strings.Repeat("a", 52) + ".example.com"},
+		"domain only":             {"domain": "api.example.com"},
 		"many paths":              {"paths": `["/api/v1/*","/healthz","/docs/*","/a","/b","/c"]`},
+		"most paths":              {"paths": manyPaths(50)},
+		"path characters":         {"paths": `["/a-b_c.d$e~f\"g'h@i:j+k&l","/x&amp;y","/v?/*"]`},
+		"path of 128 characters":  {"paths": `["/` + strings.Repeat("a", 127) + `"]`},
+		"path with 5 wildcards":   {"paths": `["/*/*/*/?/?"]`},
 		"env":                     {"env": `{"LOG_LEVEL":"debug","FEATURE_X":"on","RETRIES":3}`},
 		"secrets":                 {"secrets": `{"DB_PASSWORD":"hunter2"}`},
 		"secret and env":          {"secrets": `{"DB_PASSWORD":"hunter2"}`, "env": `{"DB_HOST":"db.internal"}`},
@@ -322,6 +354,17 @@ func TestConfigParsesTypedValues(t *testing.T) {
 	if got, want := c.Domain, "api.example.com"; got != want {
 		t.Errorf("domain = %q, want %q", got, want)
 	}
+	for raw, want := range map[string]string{
+		"Example.COM.": "example.com", "/hostedzone/Z0123456789ABCDEFGHIJ": "Z0123456789ABCDEFGHIJ", "Z2FDTNDATAQYW2": "Z2FDTNDATAQYW2",
+	} {
+		z, err := parseMap(map[string]string{"domain": "api.example.com", "hostedZone": raw})
+		if err != nil {
+			t.Fatalf("hostedZone %q: %v", raw, err)
+		}
+		if z.HostedZone != want {
+			t.Errorf("hostedZone %q parsed as %q, want %q", raw, z.HostedZone, want)
+		}
+	}
 	if got, want := c.Env["RETRIES"]+","+c.Env["DEBUG"]+","+c.Env["LIMIT"], "3,true,1000000"; got != want {
 		t.Errorf("env values = %q, want %q", got, want)
 	}
@@ -391,5 +434,28 @@ func TestBadConfigDeclaresNothing(t *testing.T) {
 	}
 	if got := len(m.calls); got != 0 {
 		t.Errorf("%d lookups made before validation failed, want 0", got)
+	}
+}
+
+// manyPaths returns n distinct path patterns as a JSON list.
+func manyPaths(n int) string {
+	paths := make([]string, n)
+	for i := range paths {
+		paths[i] = fmt.Sprintf(`"/p%d/*"`, i)
+	}
+	return "[" + strings.Join(paths, ",") + "]"
+}
+
+// TestConfigDomainErrorsStandAlone: a bad domain is reported once; the hosted zone is not also
+// reported for failing to contain it.
+func TestConfigDomainErrorsStandAlone(t *testing.T) {
+	t.Parallel()
+	_, err := parseMap(map[string]string{"domain": "api_example.com", "hostedZone": "example.com"})
+	if errs := configErrors(err); len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), testProject+":domain: ") {
+		t.Errorf("errors = %v, want only the domain's", err)
+	}
+	_, err = parseMap(map[string]string{"domain": "*.example.com", "hostedZone": "example.org", "paths": `["x","/y;"]`})
+	if errs := configErrors(err); len(errs) != 3 {
+		t.Errorf("%d errors, want the domain's and one per bad path: %v", len(errs), err)
 	}
 }

@@ -13,8 +13,9 @@ type policyDocument struct {
 	Statement []policyStatement `json:"Statement"`
 }
 
-// policyStatement is one statement of a policyDocument. Actions are always listed one by one:
-// no "*" and no "service:*" anywhere (Security Hub IAM.21, Checkov CKV_AWS_63).
+// policyStatement is one statement of a policyDocument. An Allow lists its actions one by one:
+// no "*" and no "service:*" (Security Hub IAM.21, Checkov CKV_AWS_63); only a Deny names a whole
+// service.
 type policyStatement struct {
 	Sid       string                    `json:"Sid,omitempty"`
 	Effect    string                    `json:"Effect"`

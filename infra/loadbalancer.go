@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -30,9 +32,20 @@ const (
 	protocolTCP            = "tcp"
 )
 
+// tlsPolicy is the HTTPS listener's security policy. ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09 is
+// on Security Hub ELB.17's current list of recommended policies and is the policy AWS recommends
+// and the console's default for new listeners. It offers TLS 1.3, keeps TLS 1.2 (restricted to
+// forward-secret AEAD ciphers) for clients that have no TLS 1.3 yet, and adds post-quantum hybrid
+// key exchange (ML-KEM) for clients that support it. The provider passes the name to the ELB API
+// unchecked, so any policy the API knows works here; the TLS13-1-3 variants would drop TLS 1.2
+// clients. Unset, the API would fall back to the weak ELBSecurityPolicy-2016-08.
+const tlsPolicy = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+
 // LoadBalancer is the public entry point: an Application Load Balancer in the public subnets, its
-// security group, the target group the service registers in, and the listener and rules that send
-// the configured paths to it and answer everything else with a JSON 404.
+// security group, the target group the service registers in, and the listeners and rules that send
+// the configured paths (on the configured domain) to it and answer everything else with a JSON 404.
+// With a domain it serves HTTPS on 443 and port 80 only redirects there; without one it serves
+// HTTP on port 80.
 type LoadBalancer struct {
 	pulumi.ResourceState
 
@@ -40,12 +53,15 @@ type LoadBalancer struct {
 	SecurityGroupID pulumi.StringOutput `pulumi:"securityGroupId"`
 	LoadBalancer    *lb.LoadBalancer
 	TargetGroup     *lb.TargetGroup
-	// Listener is the listener that serves the application; Rules are its forward rules.
-	Listener *lb.Listener
-	Rules    []*lb.ListenerRule
-	DNSName  pulumi.StringOutput `pulumi:"dnsName"`
-	ZoneID   pulumi.StringOutput `pulumi:"zoneId"`
-	URL      pulumi.StringOutput `pulumi:"url"`
+	// Listener is the listener that serves the application (HTTPS with a domain, else HTTP);
+	// Rules are its forward rules. HTTPListener is the port-80 listener: the same as Listener
+	// without a domain, a redirect to HTTPS with one.
+	Listener     *lb.Listener
+	HTTPListener *lb.Listener
+	Rules        []*lb.ListenerRule
+	DNSName      pulumi.StringOutput `pulumi:"dnsName"`
+	ZoneID       pulumi.StringOutput `pulumi:"zoneId"`
+	URL          pulumi.StringOutput `pulumi:"url"`
 	// ARNSuffix and TargetGroupARNSuffix are the CloudWatch metric dimensions.
 	ARNSuffix            pulumi.StringOutput `pulumi:"arnSuffix"`
 	TargetGroupARNSuffix pulumi.StringOutput `pulumi:"targetGroupArnSuffix"`
@@ -65,12 +81,23 @@ type LoadBalancerArgs struct {
 	// Paths are the ALB path patterns forwarded to the service.
 	Paths              []string
 	DeletionProtection bool
+	// IPv6 makes the load balancer dual-stack (the public subnets need IPv6 blocks).
+	IPv6 bool
+	// Domain is the host name served over HTTPS with CertificateARN, a validated ACM certificate
+	// of that name. Empty serves HTTP on port 80, for any host name.
+	Domain         string
+	CertificateARN pulumi.StringInput
+	// AccessLogs is where the load balancer writes its access logs; nil writes none.
+	AccessLogs *AccessLogs
 }
 
 // NewLoadBalancer declares the load balancer and its wiring to the tasks.
 func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, opts ...pulumi.ResourceOption) (*LoadBalancer, error) {
 	if args == nil || len(args.Paths) == 0 || args.ContainerPort == 0 {
 		return nil, fmt.Errorf("create load balancer: paths and a container port are required")
+	}
+	if args.Domain != "" && args.CertificateARN == nil {
+		return nil, fmt.Errorf("create load balancer: domain %s has no certificate", args.Domain)
 	}
 	l := &LoadBalancer{}
 	if err := ctx.RegisterComponentResource("gin-fargate:index:LoadBalancer", name, l, opts...); err != nil {
@@ -81,10 +108,10 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	if err := l.addSecurityGroup(ctx, name, args, parent); err != nil {
 		return nil, err
 	}
-	alb, err := lb.NewLoadBalancer(ctx, name+"-alb", &lb.LoadBalancerArgs{
+	albArgs := &lb.LoadBalancerArgs{
 		LoadBalancerType:         pulumi.String("application"),
 		Internal:                 pulumi.Bool(false),
-		IpAddressType:            pulumi.String("ipv4"),
+		IpAddressType:            pulumi.String(ipAddressType(args.IPv6)),
 		Subnets:                  args.SubnetIDs,
 		SecurityGroups:           pulumi.StringArray{l.SecurityGroup.ID()},
 		DropInvalidHeaderFields:  pulumi.Bool(true),
@@ -96,7 +123,19 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		XffHeaderProcessingMode:  pulumi.String("append"),
 		PreserveHostHeader:       pulumi.Bool(false),
 		Tags:                     pulumi.StringMap{"Name": pulumi.String(args.NamePrefix)},
-	}, parent)
+	}
+	albOpts := []pulumi.ResourceOption{parent}
+	if args.AccessLogs != nil {
+		// Turning logging on makes the load balancer write a test object, so the bucket policy
+		// must be in place first (Security Hub ELB.5).
+		albArgs.AccessLogs = &lb.LoadBalancerAccessLogsArgs{
+			Bucket:  args.AccessLogs.BucketName,
+			Enabled: pulumi.Bool(true),
+			Prefix:  pulumi.String(accessLogPrefix),
+		}
+		albOpts = append(albOpts, pulumi.DependsOn(args.AccessLogs.Ready))
+	}
+	alb, err := lb.NewLoadBalancer(ctx, name+"-alb", albArgs, albOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("create load balancer: %w", err)
 	}
@@ -124,33 +163,23 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	}
 	l.LoadBalancer, l.TargetGroup = alb, tg
 
-	notFound, err := notFoundBody()
-	if err != nil {
+	if err := l.addListeners(ctx, name, args, parent); err != nil {
 		return nil, err
 	}
-	listener, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
-		LoadBalancerArn: alb.Arn,
-		Port:            pulumi.Int(httpPort),
-		Protocol:        pulumi.String("HTTP"),
-		DefaultActions: lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
-			Type: pulumi.String("fixed-response"),
-			FixedResponse: &lb.ListenerDefaultActionFixedResponseArgs{
-				StatusCode:  pulumi.String("404"),
-				ContentType: pulumi.String(notFoundContentType),
-				MessageBody: pulumi.String(notFound),
-			},
-		}},
-	}, parent)
-	if err != nil {
-		return nil, fmt.Errorf("create http listener: %w", err)
+	var hosts []string
+	if args.Domain != "" {
+		hosts = []string{args.Domain}
 	}
-	l.Listener = listener
-	if err := l.addForwardRules(ctx, name, args.Paths, nil, parent); err != nil {
+	if err := l.addForwardRules(ctx, name, args.Paths, hosts, parent); err != nil {
 		return nil, err
 	}
 
 	l.DNSName, l.ZoneID = alb.DnsName, alb.ZoneId
 	l.URL = pulumi.Sprintf("http://%s", alb.DnsName)
+	if args.Domain != "" {
+		// Known once the HTTPS listener exists, like the load balancer's own name without a domain.
+		l.URL = l.Listener.Arn.ApplyT(func(string) string { return "https://" + args.Domain }).(pulumi.StringOutput)
+	}
 	l.ARNSuffix, l.TargetGroupARNSuffix = alb.ArnSuffix, tg.ArnSuffix
 	if err := ctx.RegisterResourceOutputs(l, pulumi.Map{
 		"securityGroupId":      l.SecurityGroupID,
@@ -165,10 +194,12 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	return l, nil
 }
 
-// addSecurityGroup declares the load balancer's security group: HTTP from anywhere in, and out
-// only the container port to the tasks; and the tasks' one ingress rule, the container port from
-// this group (no CIDR). Only port 80 is open to the world (Security Hub EC2.18, EC2.19); every
-// rule has a description (Checkov CKV_AWS_23).
+// addSecurityGroup declares the load balancer's security group: HTTP (and HTTPS with a domain)
+// from anywhere in, over IPv4 and, when dual-stack, IPv6; out only the container port to the
+// tasks; and the tasks' one ingress rule, the container port from this group (no CIDR). Only ports
+// 80 and 443 are open to the world (Security Hub EC2.18, EC2.19); every rule has a description
+// (Checkov CKV_AWS_23). The group's description stays the same in every mode, because changing it
+// replaces the group.
 func (l *LoadBalancer) addSecurityGroup(ctx *pulumi.Context, name string, args *LoadBalancerArgs, parent pulumi.ResourceOption) error {
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
 		VpcId:               args.VpcID,
@@ -181,15 +212,22 @@ func (l *LoadBalancer) addSecurityGroup(ctx *pulumi.Context, name string, args *
 	}
 	l.SecurityGroup, l.SecurityGroupID = sg, sg.ID().ToStringOutput()
 
-	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-ingress-http", &vpc.SecurityGroupIngressRuleArgs{
-		SecurityGroupId: sg.ID(),
-		IpProtocol:      pulumi.String(protocolTCP),
-		FromPort:        pulumi.Int(httpPort),
-		ToPort:          pulumi.Int(httpPort),
-		CidrIpv4:        pulumi.String(anywhereIPv4),
-		Description:     pulumi.String("HTTP from the internet"),
-	}, parent); err != nil {
-		return fmt.Errorf("create load balancer ingress rule: %w", err)
+	for _, rule := range worldIngress(args.Domain != "", args.IPv6) {
+		ingress := &vpc.SecurityGroupIngressRuleArgs{
+			SecurityGroupId: sg.ID(),
+			IpProtocol:      pulumi.String(protocolTCP),
+			FromPort:        pulumi.Int(rule.Port),
+			ToPort:          pulumi.Int(rule.Port),
+			Description:     pulumi.String(rule.Description),
+		}
+		if rule.IPv6 {
+			ingress.CidrIpv6 = pulumi.String(anywhereIPv6)
+		} else {
+			ingress.CidrIpv4 = pulumi.String(anywhereIPv4)
+		}
+		if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-ingress-"+rule.Name, ingress, parent); err != nil {
+			return fmt.Errorf("create load balancer ingress rule %s: %w", rule.Name, err)
+		}
 	}
 	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-egress-tasks", &vpc.SecurityGroupEgressRuleArgs{
 		SecurityGroupId:           sg.ID(),
@@ -214,9 +252,112 @@ func (l *LoadBalancer) addSecurityGroup(ctx *pulumi.Context, name string, args *
 	return nil
 }
 
+// worldRule is one ingress rule of the load balancer from anywhere.
+type worldRule struct {
+	Name        string // suffix of the logical name
+	Port        int
+	IPv6        bool
+	Description string
+}
+
+// worldIngress lists the load balancer's ingress rules from anywhere: HTTP, and HTTPS with a
+// domain, each over IPv4 and, when dual-stack, over IPv6.
+func worldIngress(https, ipv6 bool) []worldRule {
+	httpUse := "HTTP from the internet"
+	if https {
+		httpUse = "HTTP from the internet, answered with a redirect to HTTPS"
+	}
+	rules := []worldRule{{Name: "http", Port: httpPort, Description: httpUse}}
+	if https {
+		rules = append(rules, worldRule{Name: "https", Port: httpsPort, Description: "HTTPS from the internet"})
+	}
+	if !ipv6 {
+		return rules
+	}
+	for _, r := range slices.Clone(rules) {
+		r.Name += "-ipv6"
+		r.IPv6 = true
+		r.Description += " over IPv6"
+		rules = append(rules, r)
+	}
+	return rules
+}
+
+// ipAddressType is the load balancer's address type: dual-stack or IPv4 only.
+func ipAddressType(ipv6 bool) string {
+	if ipv6 {
+		return "dualstack"
+	}
+	return "ipv4"
+}
+
+// addListeners declares the listeners. Without a domain, the HTTP listener on port 80 serves the
+// application. With one, an HTTPS listener on 443 serves it with the validated certificate and the
+// TLS 1.3 policy (Security Hub ELB.18, ELB.17, Checkov CKV_AWS_2, CKV_AWS_103), and the HTTP
+// listener has exactly one action, a permanent redirect to HTTPS on 443 that keeps the host, path
+// and query (ELB.1, CKV2_AWS_20). The serving listener's default action is the JSON 404.
+func (l *LoadBalancer) addListeners(ctx *pulumi.Context, name string, args *LoadBalancerArgs, parent pulumi.ResourceOption) error {
+	body, err := notFoundBody()
+	if err != nil {
+		return err
+	}
+	notFound := lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
+		Type: pulumi.String("fixed-response"),
+		FixedResponse: &lb.ListenerDefaultActionFixedResponseArgs{
+			StatusCode:  pulumi.String("404"),
+			ContentType: pulumi.String(notFoundContentType),
+			MessageBody: pulumi.String(body),
+		},
+	}}
+	if args.Domain == "" {
+		http, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
+			LoadBalancerArn: l.LoadBalancer.Arn,
+			Port:            pulumi.Int(httpPort),
+			Protocol:        pulumi.String("HTTP"),
+			DefaultActions:  notFound,
+		}, parent)
+		if err != nil {
+			return fmt.Errorf("create http listener: %w", err)
+		}
+		l.Listener, l.HTTPListener = http, http
+		return nil
+	}
+	https, err := lb.NewListener(ctx, name+"-https", &lb.ListenerArgs{
+		LoadBalancerArn: l.LoadBalancer.Arn,
+		Port:            pulumi.Int(httpsPort),
+		Protocol:        pulumi.String("HTTPS"),
+		SslPolicy:       pulumi.String(tlsPolicy),
+		CertificateArn:  args.CertificateARN,
+		DefaultActions:  notFound,
+	}, parent)
+	if err != nil {
+		return fmt.Errorf("create https listener: %w", err)
+	}
+	http, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
+		LoadBalancerArn: l.LoadBalancer.Arn,
+		Port:            pulumi.Int(httpPort),
+		Protocol:        pulumi.String("HTTP"),
+		DefaultActions: lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
+			Type: pulumi.String("redirect"),
+			Redirect: &lb.ListenerDefaultActionRedirectArgs{
+				Protocol:   pulumi.String("HTTPS"),
+				Port:       pulumi.String(strconv.Itoa(httpsPort)),
+				StatusCode: pulumi.String("HTTP_301"),
+			},
+		}},
+		// On a stack that served HTTP so far, the redirect starts once HTTPS answers.
+	}, parent, pulumi.DependsOn([]pulumi.Resource{https}))
+	if err != nil {
+		return fmt.Errorf("create http redirect listener: %w", err)
+	}
+	l.Listener, l.HTTPListener = https, http
+	return nil
+}
+
 // addForwardRules forwards requests whose path matches one of paths (and whose host is one of
-// hosts, when hosts is not empty) to the target group, with stable priorities from
-// firstPathRulePriority. The paths are split across as many rules as ALB limits require.
+// hosts, when hosts is not empty) to the target group. The paths are split across as many rules
+// as ALB limits require; rule i has priority firstPathRulePriority+i, so the priorities follow the
+// order of paths and stay the same from one deploy to the next.
 func (l *LoadBalancer) addForwardRules(ctx *pulumi.Context, name string, paths, hosts []string, parent pulumi.ResourceOption) error {
 	for i, group := range pathRuleGroups(paths, len(hosts)) {
 		conditions := lb.ListenerRuleConditionArray{&lb.ListenerRuleConditionArgs{
@@ -256,7 +397,7 @@ func pathRuleGroups(paths []string, reserved int) [][]string {
 	var cur []string
 	wildcards := 0
 	for _, p := range paths {
-		w := strings.Count(p, "*") + strings.Count(p, "?")
+		w := pathWildcards(p)
 		if len(cur) > 0 && (len(cur) == perRule || wildcards+w > maxConditionWildcards) {
 			groups = append(groups, cur)
 			cur, wildcards = nil, 0
@@ -268,6 +409,11 @@ func pathRuleGroups(paths []string, reserved int) [][]string {
 		groups = append(groups, cur)
 	}
 	return groups
+}
+
+// pathWildcards counts the wildcards of a path pattern, as ALB limits count them.
+func pathWildcards(p string) int {
+	return strings.Count(p, "*") + strings.Count(p, "?")
 }
 
 // notFoundBody is the load balancer's answer to a request no rule forwards: the API's error shape.

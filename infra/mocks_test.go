@@ -25,6 +25,12 @@ const (
 	testRegion  = "us-east-1"
 	// testDigest is the digest the mocked registry reports for an existing image.
 	testDigest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	// testIPv6Block is the IPv6 block the mocked VPC gets from Amazon's pool.
+	testIPv6Block = "2600:1f18:4a3:6b00::/56"
+	// testELBAccount is the us-east-1 Elastic Load Balancing account that delivers access logs.
+	testELBAccount = "127311923021"
+	// testALBZoneID is the canonical hosted zone of load balancers in us-east-1.
+	testALBZoneID = "Z35SXDOTRQ7X7K"
 
 	providerType  = "pulumi:providers:aws"
 	awsxImageType = "awsx:ecr:Image"
@@ -43,9 +49,11 @@ type resourceRecord struct {
 	Provider            string               // provider reference, "URN::ID"
 	Providers           map[string]string
 	RetainOnDelete      bool
+	DeleteBeforeReplace bool
 	Protect             bool
 	IgnoreChanges       []string
-	DependsOn           []string // URNs
+	DependsOn           []string            // URNs
+	PropertyDeps        map[string][]string // input key to the URNs its value came from
 	Transforms          []pulumi.ResourceTransform
 }
 
@@ -88,6 +96,11 @@ func newMockCloud() *mockCloud {
 			}), nil
 		},
 		"aws:ecr/getImage:getImage": imageMissing(),
+		"aws:elb/getServiceAccount:getServiceAccount": func(args resource.PropertyMap) (resource.PropertyMap, error) {
+			return resource.NewPropertyMapFromMap(map[string]any{
+				"id": testELBAccount, "arn": "arn:aws:iam::" + testELBAccount + ":root", "region": testRegion,
+			}), nil
+		},
 	}}
 	m.invokes[getServiceToken] = m.serviceRuns(func(deployed string) string { return deployed })
 	return m
@@ -173,6 +186,42 @@ func repositoryMissing() invokeFunc {
 	}
 }
 
+// fakeZone is a Route 53 hosted zone in the mocked account.
+type fakeZone struct {
+	ID, Name string
+	Private  bool
+}
+
+// route53Zones answers aws:route53/getZone from the given zones, by zoneId or by name and
+// privateZone, and reports a missing zone in the provider's words.
+func route53Zones(zones ...fakeZone) invokeFunc {
+	return func(args resource.PropertyMap) (resource.PropertyMap, error) {
+		found := func(z fakeZone) (resource.PropertyMap, error) {
+			return resource.NewPropertyMapFromMap(map[string]any{
+				"id": z.ID, "zoneId": z.ID, "name": z.Name, "privateZone": z.Private,
+				"arn":         "arn:aws:route53:::hostedzone/" + z.ID,
+				"nameServers": []any{"ns-1.awsdns-01.org", "ns-2.awsdns-02.net"},
+			}), nil
+		}
+		if id := args["zoneId"]; id.IsString() && id.StringValue() != "" {
+			for _, z := range zones {
+				if z.ID == id.StringValue() {
+					return found(z)
+				}
+			}
+			// The provider wraps GetHostedZone's NoSuchHostedZone in a not-found error that prints only this.
+			return nil, fmt.Errorf("couldn't find resource")
+		}
+		private := args["privateZone"].IsBool() && args["privateZone"].BoolValue()
+		for _, z := range zones {
+			if z.Name == strings.TrimSuffix(args["name"].StringValue(), ".") && z.Private == private {
+				return found(z)
+			}
+		}
+		return nil, fmt.Errorf("no matching Route 53 Hosted Zone found")
+	}
+}
+
 // invokeFails answers an invoke with an arbitrary error.
 func invokeFails(msg string) invokeFunc {
 	return func(resource.PropertyMap) (resource.PropertyMap, error) { return nil, fmt.Errorf("%s", msg) }
@@ -206,9 +255,14 @@ func (m *mockCloud) NewResource(args pulumi.MockResourceArgs) (string, resource.
 		rec.Remote = rpc.GetRemote()
 		rec.Providers = rpc.GetProviders()
 		rec.RetainOnDelete = rpc.GetRetainOnDelete()
+		rec.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
 		rec.Protect = rpc.GetProtect()
 		rec.IgnoreChanges = rpc.GetIgnoreChanges()
 		rec.DependsOn = rpc.GetDependencies()
+		rec.PropertyDeps = map[string][]string{}
+		for k, deps := range rpc.GetPropertyDependencies() {
+			rec.PropertyDeps[k] = deps.GetUrns()
+		}
 	}
 	rec.URN = string(mockURN(rec.Parent, rec.Type, rec.Name))
 
@@ -266,6 +320,9 @@ func (m *mockCloud) answer(r *resourceRecord) (string, resource.PropertyMap) {
 		id = "vpc-" + suffix
 		out = map[string]any{"arn": arn("ec2", "vpc/"+id), "defaultNetworkAclId": "acl-" + suffix,
 			"defaultSecurityGroupId": "sg-default-" + suffix, "mainRouteTableId": "rtb-main-" + suffix}
+		if v := r.Inputs["assignGeneratedIpv6CidrBlock"]; v.IsBool() && v.BoolValue() {
+			out["ipv6CidrBlock"], out["ipv6AssociationId"] = testIPv6Block, "vpc-cidr-assoc-"+suffix
+		}
 	case "aws:ec2/subnet:Subnet":
 		id = "subnet-" + suffix
 		out = map[string]any{"arn": arn("ec2", "subnet/"+id)}
@@ -283,7 +340,7 @@ func (m *mockCloud) answer(r *resourceRecord) (string, resource.PropertyMap) {
 	case "aws:lb/loadBalancer:LoadBalancer":
 		id = arn("elasticloadbalancing", "loadbalancer/app/"+name+"/"+suffix)
 		out = map[string]any{"arn": id, "arnSuffix": "app/" + name + "/" + suffix, "name": name,
-			"dnsName": name + "-1234567890." + testRegion + ".elb.amazonaws.com", "zoneId": "Z35SXDOTRQ7X7K"}
+			"dnsName": name + "-1234567890." + testRegion + ".elb.amazonaws.com", "zoneId": testALBZoneID}
 	case "aws:lb/targetGroup:TargetGroup":
 		id = arn("elasticloadbalancing", "targetgroup/"+name+"/"+suffix)
 		out = map[string]any{"arn": id, "arnSuffix": "targetgroup/" + name + "/" + suffix, "name": name}
@@ -346,6 +403,29 @@ func (m *mockCloud) answer(r *resourceRecord) (string, resource.PropertyMap) {
 	case "aws:cloudwatch/logGroup:LogGroup":
 		id = name
 		out = map[string]any{"arn": arn("logs", "log-group:"+name), "name": name}
+	case "aws:acm/certificate:Certificate":
+		id = arn("acm", "certificate/"+suffix+"-0000-4000-8000-000000000000")
+		domain := r.str("domainName")
+		out = map[string]any{"arn": id, "status": "PENDING_VALIDATION", "domainValidationOptions": []any{map[string]any{
+			"domainName":          domain,
+			"resourceRecordName":  "_3f2a" + suffix + "." + domain + ".",
+			"resourceRecordType":  "CNAME",
+			"resourceRecordValue": "_9c1b" + suffix + ".zfyfvmchrl.acm-validations.aws.",
+		}}}
+	case "aws:acm/certificateValidation:CertificateValidation":
+		id = r.str("certificateArn")
+	case "aws:route53/record:Record":
+		fqdn := strings.TrimSuffix(r.str("name"), ".")
+		id = r.str("zoneId") + "_" + fqdn + "_" + r.str("type")
+		out = map[string]any{"fqdn": fqdn}
+	case "aws:s3/bucketV2:BucketV2":
+		bucket := r.str("bucketPrefix") + "20260101000000000000000001"
+		id = bucket
+		out = map[string]any{"bucket": bucket, "arn": "arn:aws:s3:::" + bucket,
+			"bucketDomainName": bucket + ".s3.amazonaws.com", "region": testRegion}
+	case "aws:wafv2/webAcl:WebAcl":
+		id = suffix + "-1111-4000-8000-000000000000"
+		out = map[string]any{"arn": arn("wafv2", "regional/webacl/"+name+"/"+id), "capacity": 1200}
 	case "aws:iam/role:Role":
 		id = name
 		out = map[string]any{"arn": "arn:aws:iam::" + testAccount + ":role/" + name, "name": name,

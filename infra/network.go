@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"sort"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -15,7 +17,10 @@ import (
 
 const (
 	anywhereIPv4 = "0.0.0.0/0"
-	httpsPort    = 443
+	anywhereIPv6 = "::/0"
+	// icmpv6Protocol is ICMPv6's protocol number, as network ACLs name it.
+	icmpv6Protocol = "58"
+	httpsPort      = 443
 	// The VPC CIDR is cut into 2^subnetSlotBits equal subnets: public subnets take slots 0-2,
 	// private subnets 8-10, the rest stay free for later tiers.
 	subnetSlotBits     = 4
@@ -32,9 +37,11 @@ var interfaceEndpointServices = []string{"ecr.api", "ecr.dkr", "logs", "secretsm
 type Network struct {
 	pulumi.ResourceState
 
-	VPC                *ec2.Vpc
-	VpcID              pulumi.StringOutput `pulumi:"vpcId"`
-	CIDR               netip.Prefix
+	VPC   *ec2.Vpc
+	VpcID pulumi.StringOutput `pulumi:"vpcId"`
+	CIDR  netip.Prefix
+	// IPv6CIDR is the VPC's Amazon-provided IPv6 block ("" unless dual-stack).
+	IPv6CIDR           pulumi.StringOutput `pulumi:"ipv6CidrBlock"`
 	PublicSubnets      []*ec2.Subnet
 	PrivateSubnets     []*ec2.Subnet
 	PublicSubnetIDs    pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
@@ -66,6 +73,9 @@ type NetworkArgs struct {
 	Account           string
 	FlowLogs          bool
 	LogRetentionDays  int
+	// IPv6 gives the VPC an Amazon-provided IPv6 block and each public subnet a /64 of it, routed
+	// to the internet gateway, for a dual-stack load balancer. Tasks and private subnets stay IPv4.
+	IPv6 bool
 }
 
 // NewNetwork declares the VPC and everything in it.
@@ -83,15 +93,16 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 
 	v, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
-		CidrBlock:          pulumi.String(args.CIDR.String()),
-		EnableDnsSupport:   pulumi.Bool(true),
-		EnableDnsHostnames: pulumi.Bool(true),
-		Tags:               nameTag("vpc"),
+		CidrBlock:                    pulumi.String(args.CIDR.String()),
+		AssignGeneratedIpv6CidrBlock: pulumi.Bool(args.IPv6),
+		EnableDnsSupport:             pulumi.Bool(true),
+		EnableDnsHostnames:           pulumi.Bool(true),
+		Tags:                         nameTag("vpc"),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("create vpc: %w", err)
 	}
-	n.VPC, n.VpcID = v, v.ID().ToStringOutput()
+	n.VPC, n.VpcID, n.IPv6CIDR = v, v.ID().ToStringOutput(), v.Ipv6CidrBlock
 
 	if err := n.lockDownDefaults(ctx, name, args, parent); err != nil {
 		return nil, err
@@ -139,6 +150,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
 		"vpcId":               n.VpcID,
+		"ipv6CidrBlock":       n.IPv6CIDR,
 		"publicSubnetIds":     n.PublicSubnetIDs,
 		"privateSubnetIds":    n.PrivateSubnetIDs,
 		"taskSecurityGroupId": n.TaskSecurityGroupID,
@@ -159,9 +171,31 @@ func subnetCIDR(vpcCIDR netip.Prefix, index int) netip.Prefix {
 	return netip.PrefixFrom(addr, bits)
 }
 
+// ipv6SubnetCIDR returns the index-th /64 of a VPC's IPv6 block. An empty block gives "": AWS
+// reports the block as soon as the VPC has one, so only a VPC without IPv6 has none, and its
+// subnets get none either.
+func ipv6SubnetCIDR(vpcBlock string, index int) (string, error) {
+	if vpcBlock == "" {
+		return "", nil
+	}
+	p, err := netip.ParsePrefix(vpcBlock)
+	if err != nil || !p.Addr().Is6() || p.Bits() > 64 {
+		return "", fmt.Errorf("derive subnet ipv6 block: %q is not an IPv6 block of /64 or larger", vpcBlock)
+	}
+	if index < 0 || uint64(index) >= uint64(1)<<(64-p.Bits()) {
+		return "", fmt.Errorf("derive subnet ipv6 block: %s has no /64 number %d", vpcBlock, index)
+	}
+	b := p.Masked().Addr().As16()
+	hi := binary.BigEndian.Uint64(b[:8]) + uint64(index)
+	binary.BigEndian.PutUint64(b[:8], hi)
+	return netip.PrefixFrom(netip.AddrFrom16(b), 64).String(), nil
+}
+
 // addSubnets declares a public and a private subnet per availability zone. No subnet assigns
-// public IPs on launch (Security Hub EC2.15): the ALB does not need it, and tasks that need one in
-// publicIp mode get it from the service's network configuration.
+// public IPs on launch (Security Hub EC2.15), IPv4 or IPv6: the ALB does not need it, and tasks
+// that need one in publicIp mode get it from the service's network configuration. When dual-stack,
+// each public subnet gets the /64 of the VPC's IPv6 block with its slot number, and the public
+// route table a default IPv6 route to the internet gateway.
 func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs, igw *ec2.InternetGateway,
 	parent pulumi.ResourceOption,
 ) error {
@@ -179,6 +213,15 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 	}, parent); err != nil {
 		return fmt.Errorf("create public default route: %w", err)
 	}
+	if args.IPv6 {
+		if _, err := ec2.NewRoute(ctx, name+"-public-default-ipv6", &ec2.RouteArgs{
+			RouteTableId:             public.ID(),
+			DestinationIpv6CidrBlock: pulumi.String(anywhereIPv6),
+			GatewayId:                igw.ID(),
+		}, parent); err != nil {
+			return fmt.Errorf("create public default ipv6 route: %w", err)
+		}
+	}
 	n.PublicRouteTable = public
 
 	var publicIDs, privateIDs pulumi.StringArray
@@ -187,16 +230,24 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 			kind string
 			slot int
 		}{{"public", i}, {"private", privateSlotOffset + i}} {
-			subnet, err := ec2.NewSubnet(ctx, fmt.Sprintf("%s-%s-%d", name, tier.kind, i), &ec2.SubnetArgs{
-				VpcId:               n.VPC.ID(),
-				CidrBlock:           pulumi.String(subnetCIDR(args.CIDR, tier.slot).String()),
-				AvailabilityZone:    pulumi.String(az),
-				MapPublicIpOnLaunch: pulumi.Bool(false),
+			subnetArgs := &ec2.SubnetArgs{
+				VpcId:                       n.VPC.ID(),
+				CidrBlock:                   pulumi.String(subnetCIDR(args.CIDR, tier.slot).String()),
+				AvailabilityZone:            pulumi.String(az),
+				MapPublicIpOnLaunch:         pulumi.Bool(false),
+				AssignIpv6AddressOnCreation: pulumi.Bool(false),
 				Tags: pulumi.StringMap{
 					"Name": pulumi.String(fmt.Sprintf("%s-%s-%s", args.NamePrefix, tier.kind, az)),
 					"tier": pulumi.String(tier.kind),
 				},
-			}, parent)
+			}
+			if args.IPv6 && tier.kind == "public" {
+				slot := tier.slot
+				subnetArgs.Ipv6CidrBlock = n.VPC.Ipv6CidrBlock.ApplyT(func(block string) (string, error) {
+					return ipv6SubnetCIDR(block, slot)
+				}).(pulumi.StringOutput)
+			}
+			subnet, err := ec2.NewSubnet(ctx, fmt.Sprintf("%s-%s-%d", name, tier.kind, i), subnetArgs, parent)
 			if err != nil {
 				return fmt.Errorf("create %s subnet in %s: %w", tier.kind, az, err)
 			}
@@ -301,10 +352,12 @@ type naclRule struct {
 }
 
 // defaultNACLIngress returns the default network ACL's ingress rules: everything from inside the
-// VPC, and from anywhere every TCP and UDP port except 22 (SSH) and 3389 (RDP), carved into ranges
-// (Security Hub EC2.21 is not satisfied by a deny rule in front of an allow-all), plus ICMP for
-// path MTU discovery. Nothing in this stack listens on 22 or 3389; the ranges keep return traffic
-// of outbound connections and the load balancer's listeners working.
+// VPC, and from each world CIDR (0.0.0.0/0, and ::/0 when dual-stack) every TCP and UDP port
+// except 22 (SSH) and 3389 (RDP), carved into ranges (Security Hub EC2.21 is not satisfied by a
+// deny rule in front of an allow-all), plus ICMP (ICMPv6 for IPv6) for path MTU discovery. Nothing
+// in this stack listens on 22 or 3389; the ranges keep return traffic of outbound connections and
+// the load balancer's listeners working. The IPv4 rules keep their numbers whether or not the IPv6
+// rules follow them.
 func defaultNACLIngress(vpcCIDR string, worldCIDRs []string) []naclRule {
 	rules := []naclRule{{RuleNo: 100, Protocol: "-1", CIDR: vpcCIDR}}
 	ranges := [][2]int{{0, 21}, {23, 3388}, {3390, 65535}}
@@ -316,25 +369,46 @@ func defaultNACLIngress(vpcCIDR string, worldCIDRs []string) []naclRule {
 				no += 10
 			}
 		}
-		rules = append(rules, naclRule{RuleNo: no, Protocol: "icmp", CIDR: world, FromPort: -1, ToPort: -1})
+		icmp := "icmp"
+		if isIPv6CIDR(world) {
+			icmp = icmpv6Protocol
+		}
+		rules = append(rules, naclRule{RuleNo: no, Protocol: icmp, CIDR: world, FromPort: -1, ToPort: -1})
 		no += 10
 	}
 	return rules
 }
 
-// addDefaultNetworkACL takes over the default network ACL, which every subnet here uses.
+// isIPv6CIDR reports whether a CIDR is an IPv6 one.
+func isIPv6CIDR(cidr string) bool { return strings.Contains(cidr, ":") }
+
+// worldCIDRs are the "anywhere" blocks of the network: IPv4, and IPv6 when dual-stack.
+func worldCIDRs(ipv6 bool) []string {
+	if ipv6 {
+		return []string{anywhereIPv4, anywhereIPv6}
+	}
+	return []string{anywhereIPv4}
+}
+
+// addDefaultNetworkACL takes over the default network ACL, which every subnet here uses. Network
+// ACLs are stateless, so egress allows everything to every world CIDR: the answers to what the
+// ingress rules admit.
 func (n *Network) addDefaultNetworkACL(ctx *pulumi.Context, name string, args *NetworkArgs, parent pulumi.ResourceOption) error {
 	var ingress ec2.DefaultNetworkAclIngressArray
-	for _, r := range defaultNACLIngress(args.CIDR.String(), []string{anywhereIPv4}) {
+	for _, r := range defaultNACLIngress(args.CIDR.String(), worldCIDRs(args.IPv6)) {
 		rule := &ec2.DefaultNetworkAclIngressArgs{
-			RuleNo:    pulumi.Int(r.RuleNo),
-			Action:    pulumi.String("allow"),
-			Protocol:  pulumi.String(r.Protocol),
-			CidrBlock: pulumi.String(r.CIDR),
-			FromPort:  pulumi.Int(r.FromPort),
-			ToPort:    pulumi.Int(r.ToPort),
+			RuleNo:   pulumi.Int(r.RuleNo),
+			Action:   pulumi.String("allow"),
+			Protocol: pulumi.String(r.Protocol),
+			FromPort: pulumi.Int(r.FromPort),
+			ToPort:   pulumi.Int(r.ToPort),
 		}
-		if r.Protocol == "icmp" {
+		if isIPv6CIDR(r.CIDR) {
+			rule.Ipv6CidrBlock = pulumi.String(r.CIDR)
+		} else {
+			rule.CidrBlock = pulumi.String(r.CIDR)
+		}
+		if r.Protocol == "icmp" || r.Protocol == icmpv6Protocol {
 			rule.FromPort, rule.ToPort = pulumi.Int(0), pulumi.Int(0)
 			rule.IcmpType, rule.IcmpCode = pulumi.Int(-1), pulumi.Int(-1)
 		}
@@ -347,15 +421,25 @@ func (n *Network) addDefaultNetworkACL(ctx *pulumi.Context, name string, args *N
 	for _, s := range append(append([]*ec2.Subnet{}, n.PublicSubnets...), n.PrivateSubnets...) {
 		subnetIDs = append(subnetIDs, s.ID())
 	}
+	var egress ec2.DefaultNetworkAclEgressArray
+	for i, world := range worldCIDRs(args.IPv6) {
+		rule := &ec2.DefaultNetworkAclEgressArgs{
+			RuleNo: pulumi.Int(100 + i), Action: pulumi.String("allow"), Protocol: pulumi.String("-1"),
+			FromPort: pulumi.Int(0), ToPort: pulumi.Int(0),
+		}
+		if isIPv6CIDR(world) {
+			rule.Ipv6CidrBlock = pulumi.String(world)
+		} else {
+			rule.CidrBlock = pulumi.String(world)
+		}
+		egress = append(egress, rule)
+	}
 	if _, err := ec2.NewDefaultNetworkAcl(ctx, name+"-default-nacl", &ec2.DefaultNetworkAclArgs{
 		DefaultNetworkAclId: n.VPC.DefaultNetworkAclId,
 		Ingress:             ingress,
-		Egress: ec2.DefaultNetworkAclEgressArray{&ec2.DefaultNetworkAclEgressArgs{
-			RuleNo: pulumi.Int(100), Action: pulumi.String("allow"), Protocol: pulumi.String("-1"),
-			CidrBlock: pulumi.String(anywhereIPv4), FromPort: pulumi.Int(0), ToPort: pulumi.Int(0),
-		}},
-		SubnetIds: subnetIDs,
-		Tags:      pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-default")},
+		Egress:              egress,
+		SubnetIds:           subnetIDs,
+		Tags:                pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-default")},
 	}, parent); err != nil {
 		return fmt.Errorf("take over default network acl: %w", err)
 	}

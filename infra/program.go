@@ -31,11 +31,6 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, msg := range pendingSettings(cfg) {
-		if err := ctx.Log.Warn(msg, nil); err != nil {
-			return nil, err
-		}
-	}
 	prefix := namePrefix(ctx.Project(), ctx.Stack())
 
 	provider, err := newAWSProvider(ctx, cfg.Region)
@@ -57,6 +52,20 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The domain's zone and the log-delivery account are looked up before anything is declared,
+	// so a missing zone fails the deploy before it creates anything.
+	var zone *hostedZone
+	if cfg.Domain != "" {
+		if zone, err = lookupHostedZone(ctx, cfg.Domain, cfg.HostedZone, lookup); err != nil {
+			return nil, err
+		}
+	}
+	var elbAccount string
+	if cfg.AccessLogs {
+		if elbAccount, err = lookupELBAccount(ctx, region, lookup); err != nil {
+			return nil, err
+		}
+	}
 
 	network, err := NewNetwork(ctx, "network", &NetworkArgs{
 		NamePrefix:        prefix,
@@ -67,6 +76,7 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		Account:           identity.AccountId,
 		FlowLogs:          cfg.FlowLogs,
 		LogRetentionDays:  cfg.LogRetentionDays,
+		IPv6:              cfg.IPv6,
 	}, withProvider)
 	if err != nil {
 		return nil, err
@@ -88,6 +98,30 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 	if err != nil {
 		return nil, err
 	}
+	var certificateARN pulumi.StringInput
+	if zone != nil {
+		cert, err := NewCertificate(ctx, "certificate", &CertificateArgs{
+			NamePrefix: prefix,
+			Domain:     cfg.Domain,
+			ZoneID:     zone.ID,
+		}, withProvider)
+		if err != nil {
+			return nil, err
+		}
+		certificateARN = cert.ARN
+	}
+	var accessLogs *AccessLogs
+	if cfg.AccessLogs {
+		if accessLogs, err = NewAccessLogs(ctx, "access-logs", &AccessLogsArgs{
+			NamePrefix:    prefix,
+			Account:       identity.AccountId,
+			RetentionDays: cfg.LogRetentionDays,
+			ForceDestroy:  cfg.ForceDelete,
+			ELBAccountARN: elbAccount,
+		}, withProvider); err != nil {
+			return nil, err
+		}
+	}
 	web, err := NewLoadBalancer(ctx, "web", &LoadBalancerArgs{
 		NamePrefix:          prefix,
 		VpcID:               network.VpcID,
@@ -97,9 +131,32 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		HealthCheckPath:     cfg.HealthCheckPath,
 		Paths:               cfg.Paths,
 		DeletionProtection:  cfg.DeletionProtection,
+		IPv6:                cfg.IPv6,
+		Domain:              cfg.Domain,
+		CertificateARN:      certificateARN,
+		AccessLogs:          accessLogs,
 	}, withProvider)
 	if err != nil {
 		return nil, err
+	}
+	if zone != nil {
+		if _, err := NewDNSRecords(ctx, "dns", &DNSRecordsArgs{
+			Domain:        cfg.Domain,
+			ZoneID:        zone.ID,
+			TargetDNSName: web.DNSName,
+			TargetZoneID:  web.ZoneID,
+			IPv6:          cfg.IPv6,
+		}, withProvider); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.WAF {
+		if _, err := NewWebACL(ctx, "waf", &WebACLArgs{
+			NamePrefix:      prefix,
+			LoadBalancerARN: web.LoadBalancer.Arn,
+		}, withProvider); err != nil {
+			return nil, err
+		}
 	}
 	ready := []pulumi.Resource{web.Listener}
 	for _, r := range web.Rules {
@@ -267,20 +324,4 @@ func namePrefix(project, stack string) string {
 		s = strings.TrimRight(s[:48], "-")
 	}
 	return s
-}
-
-// pendingSettings names the settings that are set but that this version does not apply yet, so
-// nobody believes a stack has a domain or a WAF it does not have.
-func pendingSettings(cfg *stackConfig) []string {
-	var out []string
-	note := func(set bool, key, what string) {
-		if set {
-			out = append(out, fmt.Sprintf("%s is set, but %s is not applied by this version; the stack "+
-				"serves HTTP on the load balancer's DNS name", key, what))
-		}
-	}
-	note(cfg.Domain != "", "domain", "a custom domain with HTTPS")
-	note(cfg.AccessLogs, "accessLogs", "load balancer access logging")
-	note(cfg.WAF, "waf", "a WAF web ACL")
-	return out
 }

@@ -14,7 +14,11 @@ import (
 // tags, and every resource and lookup goes through it.
 func TestEveryResourceUsesTheTaggedProvider(t *testing.T) {
 	t.Parallel()
-	run := mustRun(t, withConfig(map[string]string{"flowLogs": "true", "egress": "vpcEndpoints"}))
+	run, err := runStack(t, domainCloud(), withConfig(map[string]string{"flowLogs": "true", "egress": "vpcEndpoints",
+		"domain": testDomain, "accessLogs": "true", "waf": "true"}))
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := run.one(t, providerType)
 	if got := p.str("region"); got != testRegion {
 		t.Errorf("provider region = %q, want aws:region %q", got, testRegion)
@@ -502,22 +506,6 @@ func TestRegionFromTheEnvironmentWhenNotConfigured(t *testing.T) {
 	logs, _ := run.container(t)["logConfiguration"].(map[string]any)
 	if got := logs["options"].(map[string]any)["awslogs-region"]; got != testRegion {
 		t.Errorf("awslogs-region = %v, want the looked-up %s", got, testRegion)
-	}
-}
-
-func TestPendingSettingsAreReported(t *testing.T) {
-	t.Parallel()
-	c, err := parseMap(map[string]string{"domain": "api.example.com", "waf": "true"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	msgs := pendingSettings(c)
-	if len(msgs) != 2 || !strings.HasPrefix(msgs[0], "domain is set") || !strings.HasPrefix(msgs[1], "waf is set") {
-		t.Errorf("pending settings = %q, want domain and waf", msgs)
-	}
-	d, _ := parseMap(nil)
-	if msgs := pendingSettings(d); len(msgs) != 0 {
-		t.Errorf("default config reports %q", msgs)
 	}
 }
 

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+)
+
+// The WAF web ACL on the load balancer (Security Hub ELB.16, Checkov CKV2_AWS_28).
+
+const (
+	webACLType      = "aws:wafv2/webAcl:WebAcl"
+	webACLAssocType = "aws:wafv2/webAclAssociation:WebAclAssociation"
+)
+
+func TestWAFOffByDefault(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t)
+	for _, typ := range []string{webACLType, webACLAssocType} {
+		if n := len(run.all(typ)); n != 0 {
+			t.Errorf("%d %s without waf", n, typ)
+		}
+	}
+}
+
+func TestWAF(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t, withConfig(map[string]string{"waf": "true"}))
+	acl := run.one(t, webACLType)
+	rules := acl.prop("rules").ArrayValue()
+
+	t.Run("ELB.16 CKV2_AWS_28 associated with the load balancer", func(t *testing.T) {
+		assoc := run.one(t, webACLAssocType)
+		if assoc.str("resourceArn") != run.one(t, albType).ID || assoc.str("webAclArn") != acl.output("arn") {
+			t.Errorf("association %s -> %s, want the web ACL %s on the load balancer %s",
+				assoc.str("webAclArn"), assoc.str("resourceArn"), acl.output("arn"), run.one(t, albType).ID)
+		}
+	})
+	t.Run("W1 regional, allow by default", func(t *testing.T) {
+		if acl.str("scope") != "REGIONAL" {
+			t.Errorf("scope = %q, want REGIONAL", acl.str("scope"))
+		}
+		if !acl.prop("defaultAction", "allow").IsObject() || !acl.prop("defaultAction", "block").IsNull() {
+			t.Errorf("default action = %v, want allow", acl.prop("defaultAction"))
+		}
+	})
+	t.Run("CKV_AWS_175 CKV2_AWS_76 AWS managed common rules and known bad inputs", func(t *testing.T) {
+		var groups []string
+		for i := range rules {
+			if g := acl.prop("rules", i, "statement", "managedRuleGroupStatement"); g.IsObject() {
+				if acl.str("rules", i, "statement", "managedRuleGroupStatement", "vendorName") != "AWS" {
+					t.Errorf("rule %d is not an AWS managed group", i)
+				}
+				if !acl.prop("rules", i, "overrideAction", "none").IsObject() {
+					t.Errorf("managed rule %d overrides its group's actions: %v", i, acl.prop("rules", i, "overrideAction"))
+				}
+				groups = append(groups, acl.str("rules", i, "statement", "managedRuleGroupStatement", "name"))
+			}
+		}
+		if !slices.Equal(groups, []string{"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"}) {
+			t.Errorf("managed rule groups = %v, want the common rule set and known bad inputs", groups)
+		}
+	})
+	t.Run("rate limit per client IP, answered with a JSON 429, evaluated first", func(t *testing.T) {
+		var rate []int
+		for i := range rules {
+			if acl.prop("rules", i, "statement", "rateBasedStatement").IsObject() {
+				rate = append(rate, i)
+			}
+		}
+		if len(rate) != 1 {
+			t.Fatalf("%d rate-based rules, want 1", len(rate))
+		}
+		i := rate[0]
+		limit := acl.num("rules", i, "statement", "rateBasedStatement", "limit")
+		if acl.str("rules", i, "statement", "rateBasedStatement", "aggregateKeyType") != "IP" || limit < 100 || limit > 20000 ||
+			acl.num("rules", i, "statement", "rateBasedStatement", "evaluationWindowSec") != 300 {
+			t.Errorf("rate rule = %v, want a per-IP limit over 5 minutes", acl.prop("rules", i, "statement"))
+		}
+		for j := range rules {
+			if j != i && acl.num("rules", j, "priority") <= acl.num("rules", i, "priority") {
+				t.Errorf("rule %d runs before the rate limit", j)
+			}
+		}
+		if acl.num("rules", i, "action", "block", "customResponse", "responseCode") != 429 {
+			t.Errorf("rate rule action = %v, want block with 429", acl.prop("rules", i, "action"))
+		}
+		key := acl.str("rules", i, "action", "block", "customResponse", "customResponseBodyKey")
+		var body map[string]map[string]string
+		found := false
+		for b := range acl.prop("customResponseBodies").ArrayValue() {
+			if acl.str("customResponseBodies", b, "key") != key {
+				continue
+			}
+			found = true
+			if acl.str("customResponseBodies", b, "contentType") != "APPLICATION_JSON" {
+				t.Errorf("429 body content type = %q", acl.str("customResponseBodies", b, "contentType"))
+			}
+			if err := json.Unmarshal([]byte(acl.str("customResponseBodies", b, "content")), &body); err != nil ||
+				body["error"]["code"] == "" || body["error"]["message"] == "" {
+				t.Errorf("429 body %q is not the API's error shape", acl.str("customResponseBodies", b, "content"))
+			}
+		}
+		if !found {
+			t.Errorf("no custom response body %q", key)
+		}
+	})
+	t.Run("WAF.12 CKV_AWS_342 metrics and sampled requests everywhere", func(t *testing.T) {
+		metrics := map[string]bool{}
+		check := func(what string, path ...any) {
+			cw, _ := acl.boolean(append(path, "cloudwatchMetricsEnabled")...)
+			sampled, _ := acl.boolean(append(path, "sampledRequestsEnabled")...)
+			name := acl.str(append(path, "metricName")...)
+			if !cw || !sampled || name == "" || metrics[name] {
+				t.Errorf("%s visibility = %v, want metrics and sampled requests under a unique name", what, acl.prop(path...))
+			}
+			metrics[name] = true
+		}
+		check("web ACL", "visibilityConfig")
+		priorities := map[float64]bool{}
+		for i := range rules {
+			check(acl.str("rules", i, "name"), "rules", i, "visibilityConfig")
+			if p := acl.num("rules", i, "priority"); priorities[p] {
+				t.Errorf("priority %v used twice", p)
+			} else {
+				priorities[p] = true
+			}
+			action, override := acl.prop("rules", i, "action"), acl.prop("rules", i, "overrideAction")
+			if action.IsObject() == override.IsObject() {
+				t.Errorf("rule %d needs exactly one of action and overrideAction", i)
+			}
+		}
+		if len(rules) != 3 {
+			t.Errorf("%d rules, want the rate limit and two managed groups", len(rules))
+		}
+	})
+}
