@@ -1,13 +1,14 @@
 package main
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gin-fargate/gin-fargate/app/internal/bench/bare"
 )
 
 // benchWriter is a reusable http.ResponseWriter that keeps nothing, so that the benchmarks measure
@@ -22,34 +23,6 @@ func (w *benchWriter) Header() http.Header         { return w.header }
 func (w *benchWriter) WriteHeader(status int)      { w.status = status }
 func (w *benchWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
 
-// bareHandler serves the same JSON as the API's /healthz and /api/v1/hello with net/http alone:
-// the baseline for the cost of Gin and the middleware stack.
-func bareHandler() http.Handler {
-	type status struct {
-		Status string `json:"status"`
-	}
-	type greeting struct {
-		Message string `json:"message"`
-	}
-	writeJSON := func(w http.ResponseWriter, v any) {
-		body, err := json.Marshal(v)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_, _ = w.Write(body)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, status{Status: "ok"})
-	})
-	mux.HandleFunc("GET /api/v1/hello", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, greeting{Message: "Hello, " + r.URL.Query().Get("name") + "!"})
-	})
-	return mux
-}
-
 // BenchmarkHandlers compares the API's full stack (Gin, request ID, JSON access log, recovery,
 // body limit, the handler) with the bare net/http handler serving the same JSON. The access log is
 // on: JSON lines formatted and written to io.Discard.
@@ -60,7 +33,7 @@ func BenchmarkHandlers(b *testing.B) {
 		h    http.Handler
 	}{
 		{"app", NewServer(newLogger(io.Discard, cfg), cfg, nil, time.Now)},
-		{"bare", bareHandler()},
+		{"bare", bare.Handler()},
 	}
 	for _, target := range []string{"/healthz", "/api/v1/hello?name=bench"} {
 		for _, tt := range handlers {

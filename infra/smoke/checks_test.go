@@ -62,15 +62,10 @@ func TestCheckHealthz(t *testing.T) {
 			if got := errors.As(err, &skip); got != tt.skip {
 				t.Fatalf("skipped = %v (err %v), want %v", got, err, tt.skip)
 			}
-			if got := err != nil && !tt.skip; got != tt.wantErr {
-				t.Fatalf("error = %v, want error %v", err, tt.wantErr)
-			}
-			got := detail
-			if err != nil {
-				got = err.Error()
-			}
-			if !strings.Contains(got, tt.want) {
-				t.Errorf("result = %q, want it to contain %q", got, tt.want)
+			if !tt.skip {
+				assertOutcome(t, detail, err, tt.wantErr, tt.want)
+			} else if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("skip reason = %q, want it to contain %q", err, tt.want)
 			}
 		})
 	}
@@ -154,16 +149,7 @@ func TestCheckInfo(t *testing.T) {
 				fmt.Fprint(w, tt.body)
 			}))
 			detail, err := checkInfo(tt.want)(context.Background(), testClient(nil, ""), mustParse(t, ts.URL))
-			if got := err != nil; got != tt.wantErr {
-				t.Fatalf("error = %v, want error %v", err, tt.wantErr)
-			}
-			got := detail
-			if err != nil {
-				got = err.Error()
-			}
-			if !strings.Contains(got, tt.result) {
-				t.Errorf("result = %q, want it to contain %q", got, tt.result)
-			}
+			assertOutcome(t, detail, err, tt.wantErr, tt.result)
 		})
 	}
 }
@@ -212,16 +198,7 @@ func TestCheckNotFound(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := serve(t, tt.handler)
 			detail, err := checkNotFound()(context.Background(), testClient(nil, ""), mustParse(t, ts.URL))
-			if got := err != nil; got != tt.wantErr {
-				t.Fatalf("error = %v, want error %v", err, tt.wantErr)
-			}
-			got := detail
-			if err != nil {
-				got = err.Error()
-			}
-			if !strings.Contains(got, tt.result) {
-				t.Errorf("result = %q, want it to contain %q", got, tt.result)
-			}
+			assertOutcome(t, detail, err, tt.wantErr, tt.result)
 		})
 	}
 }
@@ -277,16 +254,7 @@ func TestCheckTLS(t *testing.T) {
 				roots = nil
 			}
 			detail, err := checkTLS(tt.now)(context.Background(), testClient(roots, addr), mustParse(t, tt.base))
-			if got := err != nil; got != tt.wantErr {
-				t.Fatalf("error = %v, want error %v", err, tt.wantErr)
-			}
-			got := detail
-			if err != nil {
-				got = err.Error()
-			}
-			if !strings.Contains(got, tt.result) {
-				t.Errorf("result = %q, want it to contain %q", got, tt.result)
-			}
+			assertOutcome(t, detail, err, tt.wantErr, tt.result)
 		})
 	}
 
@@ -327,16 +295,7 @@ func TestCheckRedirect(t *testing.T) {
 			}))
 			from := mustParse(t, ts.URL+"/")
 			detail, err := checkRedirect(from)(context.Background(), testClient(nil, ""), mustParse(t, base))
-			if got := err != nil; got != tt.wantErr {
-				t.Fatalf("error = %v, want error %v", err, tt.wantErr)
-			}
-			got := detail
-			if err != nil {
-				got = err.Error()
-			}
-			if !strings.Contains(got, tt.result) {
-				t.Errorf("result = %q, want it to contain %q", got, tt.result)
-			}
+			assertOutcome(t, detail, err, tt.wantErr, tt.result)
 		})
 	}
 }
@@ -361,5 +320,21 @@ func TestClientTagsRequests(t *testing.T) {
 	defer mu.Unlock()
 	if want := []string{"smoke-abc-1", "smoke-abc-2"}; strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("X-Request-ID = %q, want %q", got, want)
+	}
+}
+
+// assertOutcome checks a check's result: an error exactly when wantErr, and the detail (or the
+// error's text) containing want.
+func assertOutcome(t *testing.T, detail string, err error, wantErr bool, want string) {
+	t.Helper()
+	if got := err != nil; got != wantErr {
+		t.Fatalf("error = %v, want error %v", err, wantErr)
+	}
+	got := detail
+	if err != nil {
+		got = err.Error()
+	}
+	if !strings.Contains(got, want) {
+		t.Errorf("result = %q, want it to contain %q", got, want)
 	}
 }

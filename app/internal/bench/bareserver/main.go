@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,6 +13,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/gin-fargate/gin-fargate/app/internal/bench/bare"
 )
 
 func main() {
@@ -32,7 +33,7 @@ func run() error {
 
 	srv := &http.Server{
 		Addr:              *addr,
-		Handler:           handler(),
+		Handler:           bare.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -51,35 +52,4 @@ func run() error {
 		return err
 	}
 	return nil
-}
-
-// handler answers exactly what the API answers on these two routes, byte for byte.
-func handler() http.Handler {
-	type status struct {
-		Status string `json:"status"`
-	}
-	type greeting struct {
-		Message string `json:"message"`
-	}
-	writeJSON := func(w http.ResponseWriter, v any) {
-		body, err := json.Marshal(v)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_, _ = w.Write(body)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, status{Status: "ok"})
-	})
-	mux.HandleFunc("GET /api/v1/hello", func(w http.ResponseWriter, r *http.Request) {
-		name := r.URL.Query().Get("name")
-		if name == "" {
-			name = "world"
-		}
-		writeJSON(w, greeting{Message: "Hello, " + name + "!"})
-	})
-	return mux
 }
