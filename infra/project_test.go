@@ -155,15 +155,22 @@ func TestPulumiProjectDefaultsMatchProgram(t *testing.T) {
 // devStackConfig loads Pulumi.dev.yaml as the CLI would pass it to the program.
 func devStackConfig(t *testing.T) map[string]string {
 	t.Helper()
+	return stackFileConfig(t, "../Pulumi.dev.yaml")
+}
+
+// stackFileConfig loads a stack settings file (Pulumi.<stack>.yaml) as the CLI would pass its
+// values to the program.
+func stackFileConfig(t *testing.T, path string) map[string]string {
+	t.Helper()
 	proj := loadProject(t)
 	stack, err := workspace.LoadProjectStack(diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never}),
-		proj, "../Pulumi.dev.yaml")
+		proj, path)
 	if err != nil {
-		t.Fatalf("load Pulumi.dev.yaml: %v", err)
+		t.Fatalf("load %s: %v", path, err)
 	}
 	values, err := stack.Config.Decrypt(config.NopDecrypter)
 	if err != nil {
-		t.Fatalf("decode Pulumi.dev.yaml: %v", err)
+		t.Fatalf("decode %s: %v", path, err)
 	}
 	out := map[string]string{}
 	for k, v := range values {

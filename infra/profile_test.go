@@ -1,0 +1,92 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// readmeProductionProfile returns the Pulumi.prod.yaml example of README.md, the block of YAML
+// whose first line is "# Pulumi.prod.yaml".
+func readmeProductionProfile(t *testing.T) string {
+	t.Helper()
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatalf("read README.md: %v", err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "```yaml\n# Pulumi.prod.yaml\n")
+	if !ok {
+		t.Fatal("README.md has no ```yaml block starting with # Pulumi.prod.yaml")
+	}
+	block, _, ok := strings.Cut(rest, "```")
+	if !ok {
+		t.Fatal("README.md's Pulumi.prod.yaml block is not closed")
+	}
+	return block
+}
+
+// TestREADMEProductionProfile: the production profile the README shows is a stack file the CLI
+// loads, the program accepts and deploys, and it closes the waivers it claims to close.
+func TestREADMEProductionProfile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "Pulumi.prod.yaml")
+	if err := os.WriteFile(path, []byte(readmeProductionProfile(t)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := stackFileConfig(t, path)
+	declared := map[string]bool{}
+	for _, k := range projectKeys(loadProject(t)) {
+		declared[k] = true
+	}
+	for k := range cfg {
+		if name, ok := strings.CutPrefix(k, testProject+":"); ok && !declared[name] {
+			t.Errorf("the profile sets %s, which Pulumi.yaml does not declare", k)
+		}
+	}
+	c, err := parseMap(cfg)
+	if err != nil {
+		t.Fatalf("the program rejects the profile: %v", err)
+	}
+	checks := []struct {
+		what string
+		ok   bool
+	}{
+		{"a domain (ELB.1, ELB.17, ELB.18)", c.Domain != ""},
+		{"deletion protection (ELB.6)", c.DeletionProtection},
+		{"access logs (ELB.5)", c.AccessLogs},
+		{"a WAF web ACL (ELB.16)", c.WAF},
+		{"flow logs (EC2.6)", c.FlowLogs},
+		{"a year of logs (CloudWatch.16)", c.LogRetentionDays >= 365},
+		{"a NAT gateway per zone", c.Egress == egressNATPerAZ},
+		{"Container Insights (ECS.12)", c.ContainerInsights},
+		{"two tasks or more", c.MinCount >= 2},
+		{"alarm notifications", c.AlarmEmail != ""},
+		{"no force delete", !c.ForceDelete},
+	}
+	for _, check := range checks {
+		if !check.ok {
+			t.Errorf("the production profile lacks %s", check.what)
+		}
+	}
+
+	run, err := runStack(t, domainCloud(), withConfig(cfg))
+	if err != nil {
+		t.Fatalf("the program fails on the profile: %v", err)
+	}
+	if got, want := run.outputs["url"].Value, "https://"+c.Domain; got != want {
+		t.Errorf("url = %v, want %s", got, want)
+	}
+	for _, typ := range []string{
+		"aws:acm/certificateValidation:CertificateValidation",
+		"aws:wafv2/webAclAssociation:WebAclAssociation",
+		"aws:ec2/flowLog:FlowLog",
+	} {
+		if len(run.all(typ)) == 0 {
+			t.Errorf("the profile declares no %s", typ)
+		}
+	}
+	if got := len(run.all("aws:ec2/natGateway:NatGateway")); got != 3 {
+		t.Errorf("%d NAT gateways, want one per zone (3)", got)
+	}
+}
