@@ -25,7 +25,8 @@ const (
 	albIdleTimeoutSec      = 60 // the app's idle timeout is longer, or the ALB sees sporadic 502s
 	httpPort               = 80
 	firstPathRulePriority  = 100
-	maxConditionValues     = 5 // an ALB rule holds at most 5 condition values in all
+	maxConditionValues     = 5 // an ALB rule holds at most 5 condition values in all,
+	maxValuesPerCondition  = 3 // at most 3 in any one condition,
 	maxConditionWildcards  = 5 // and at most 5 wildcards
 	notFoundContentType    = "application/json"
 	targetGroupProtocol    = "HTTP"
@@ -386,10 +387,11 @@ func (l *LoadBalancer) addForwardRules(ctx *pulumi.Context, name string, paths, 
 }
 
 // pathRuleGroups splits path patterns into groups that each fit one listener rule beside
-// reserved other condition values (e.g. one host header): at most maxConditionValues values and
-// maxConditionWildcards wildcards per rule. The order of paths is kept.
+// reserved other condition values (e.g. one host header): at most maxValuesPerCondition patterns
+// in the rule's path-pattern condition, at most maxConditionValues values in all its conditions,
+// and maxConditionWildcards wildcards per rule. The order of paths is kept.
 func pathRuleGroups(paths []string, reserved int) [][]string {
-	perRule := maxConditionValues - reserved
+	perRule := min(maxValuesPerCondition, maxConditionValues-reserved)
 	if perRule < 1 {
 		perRule = 1
 	}

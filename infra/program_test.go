@@ -377,19 +377,48 @@ func TestManyPathsSplitAcrossRules(t *testing.T) {
 	run := mustRun(t, withConfig(map[string]string{"paths": string(b)}))
 	rules := run.all(listenerRuleType)
 	slices.SortFunc(rules, func(a, b *resourceRecord) int { return int(a.num("priority") - b.num("priority")) })
-	if len(rules) != 2 {
-		t.Fatalf("%d rules for %d paths, want 2", len(rules), len(paths))
+	if len(rules) != 3 {
+		t.Fatalf("%d rules for %d paths, want 3 (3 patterns per rule)", len(rules), len(paths))
 	}
 	var got []string
 	for i, r := range rules {
 		if r.num("priority") != float64(100+i) {
 			t.Errorf("rule %d priority = %v, want %d", i, r.num("priority"), 100+i)
 		}
+		if problem := ruleLimitProblem(r); problem != "" {
+			t.Errorf("rule %d: %s", i, problem)
+		}
 		got = append(got, r.strs("conditions", 0, "pathPattern", "values")...)
 	}
 	if !slices.Equal(got, paths) {
 		t.Errorf("rules forward %v, want %v", got, paths)
 	}
+}
+
+// ruleLimitProblem says which ALB listener-rule limit a rule breaks, or "" when it fits: at most
+// 3 match values in one condition, 5 in all the rule's conditions, and 5 wildcards
+// (CreateRule rejects the rule otherwise).
+func ruleLimitProblem(r *resourceRecord) string {
+	total, wildcards := 0, 0
+	for i := range r.prop("conditions").ArrayValue() {
+		for _, kind := range []string{"pathPattern", "hostHeader"} {
+			values := r.strs("conditions", i, kind, "values")
+			if len(values) > 3 {
+				return fmt.Sprintf("%s condition has %d values; an ALB condition holds at most 3", kind, len(values))
+			}
+			total += len(values)
+			for _, v := range values {
+				wildcards += strings.Count(v, "*") + strings.Count(v, "?")
+			}
+		}
+	}
+	switch {
+	case total > 5:
+		return fmt.Sprintf("%d condition values; an ALB rule holds at most 5", total)
+	case wildcards > 5:
+		return fmt.Sprintf("%d wildcards; an ALB rule holds at most 5", wildcards)
+	}
+	return ""
 }
 
 func TestPathRuleGroups(t *testing.T) {
@@ -400,11 +429,12 @@ func TestPathRuleGroups(t *testing.T) {
 		want     string
 	}{
 		{[]string{"/*"}, 0, "[/*]"},
-		{[]string{"/a", "/b", "/c", "/d", "/e", "/f"}, 0, "[/a /b /c /d /e] [/f]"},
-		{[]string{"/a", "/b", "/c", "/d", "/e"}, 1, "[/a /b /c /d] [/e]"},
+		{[]string{"/a", "/b", "/c", "/d", "/e", "/f"}, 0, "[/a /b /c] [/d /e /f]"},
+		{[]string{"/a", "/b", "/c", "/d", "/e"}, 1, "[/a /b /c] [/d /e]"},
+		{[]string{"/a", "/b", "/c", "/d", "/e"}, 3, "[/a /b] [/c /d] [/e]"},
 		{[]string{"/a/*/*", "/b/*/*", "/c/*"}, 0, "[/a/*/* /b/*/* /c/*]"},
 		{[]string{"/a/*/*/*", "/b/*/*", "/c/*"}, 0, "[/a/*/*/* /b/*/*] [/c/*]"},
-		{[]string{"/a/*?", "/b*", "/c*", "/d*", "/e*"}, 0, "[/a/*? /b* /c* /d*] [/e*]"},
+		{[]string{"/a/*?", "/b*", "/c*", "/d*", "/e*"}, 0, "[/a/*? /b* /c*] [/d* /e*]"},
 	}
 	for _, tt := range tests {
 		groups := pathRuleGroups(tt.paths, tt.reserved)
@@ -416,7 +446,7 @@ func TestPathRuleGroups(t *testing.T) {
 			for _, p := range g {
 				wild += strings.Count(p, "*") + strings.Count(p, "?")
 			}
-			if len(g)+tt.reserved > maxConditionValues || wild > maxConditionWildcards {
+			if len(g) > 3 || len(g)+tt.reserved > 5 || wild > 5 {
 				t.Errorf("group %v exceeds the ALB rule limits", g)
 			}
 		}
