@@ -86,3 +86,16 @@ func TestSpotKeepsTheArchitecture(t *testing.T) {
 		t.Errorf("image platform on Spot = %q, want linux/arm64", got)
 	}
 }
+
+// TestServiceWaitsForExecutionPolicy: the service depends on the execution role's policy, not only
+// on the role its task definition names. Without it ECS can start the first tasks (or those of a
+// deployment that adds a secret) before they may pull the image, write logs or read the secret,
+// and a destroy can delete the policy while the tasks drain (the provider's aws.ecs.Service note).
+func TestServiceWaitsForExecutionPolicy(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t, withConfig(map[string]string{"secrets": `{"DB_PASSWORD":"x"}`}), withSecretConfig("secrets"))
+	policy := run.named(t, "aws:iam/rolePolicy:RolePolicy", "api-execution-policy")
+	if !slices.Contains(run.one(t, serviceType).DependsOn, policy.URN) {
+		t.Error("service does not depend on the execution role policy: its tasks may start without permission to pull, log or read secrets")
+	}
+}
