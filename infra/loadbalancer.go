@@ -90,6 +90,9 @@ type LoadBalancerArgs struct {
 	CertificateARN pulumi.StringInput
 	// AccessLogs is where the load balancer writes its access logs; nil writes none.
 	AccessLogs *AccessLogs
+	// InternetGateway is the VPC's internet gateway. ELB refuses an internet-facing load balancer
+	// in a VPC whose gateway is not attached yet (InvalidSubnet: VPC has no internet gateway).
+	InternetGateway pulumi.Resource
 }
 
 // NewLoadBalancer declares the load balancer and its wiring to the tasks.
@@ -125,7 +128,10 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		PreserveHostHeader:       pulumi.Bool(false),
 		Tags:                     pulumi.StringMap{"Name": pulumi.String(args.NamePrefix)},
 	}
-	albOpts := []pulumi.ResourceOption{parent}
+	var albDeps []pulumi.Resource
+	if args.InternetGateway != nil {
+		albDeps = append(albDeps, args.InternetGateway)
+	}
 	if args.AccessLogs != nil {
 		// Turning logging on makes the load balancer write a test object, so the bucket policy
 		// must be in place first (Security Hub ELB.5).
@@ -134,9 +140,9 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 			Enabled: pulumi.Bool(true),
 			Prefix:  pulumi.String(accessLogPrefix),
 		}
-		albOpts = append(albOpts, pulumi.DependsOn(args.AccessLogs.Ready))
+		albDeps = append(albDeps, args.AccessLogs.Ready...)
 	}
-	alb, err := lb.NewLoadBalancer(ctx, name+"-alb", albArgs, albOpts...)
+	alb, err := lb.NewLoadBalancer(ctx, name+"-alb", albArgs, parent, pulumi.DependsOn(albDeps))
 	if err != nil {
 		return nil, fmt.Errorf("create load balancer: %w", err)
 	}

@@ -41,11 +41,14 @@ type Network struct {
 	VpcID pulumi.StringOutput `pulumi:"vpcId"`
 	CIDR  netip.Prefix
 	// IPv6CIDR is the VPC's Amazon-provided IPv6 block ("" unless dual-stack).
-	IPv6CIDR           pulumi.StringOutput `pulumi:"ipv6CidrBlock"`
-	PublicSubnets      []*ec2.Subnet
-	PrivateSubnets     []*ec2.Subnet
-	PublicSubnetIDs    pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
-	PrivateSubnetIDs   pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
+	IPv6CIDR         pulumi.StringOutput `pulumi:"ipv6CidrBlock"`
+	PublicSubnets    []*ec2.Subnet
+	PrivateSubnets   []*ec2.Subnet
+	PublicSubnetIDs  pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
+	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
+	// InternetGateway is attached to the VPC; whatever has a public address in it (an
+	// internet-facing load balancer, an elastic IP) must wait for it.
+	InternetGateway    *ec2.InternetGateway
 	PublicRouteTable   *ec2.RouteTable
 	PrivateRouteTables []*ec2.RouteTable
 	NATGateways        []*ec2.NatGateway
@@ -114,6 +117,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err != nil {
 		return nil, fmt.Errorf("create internet gateway: %w", err)
 	}
+	n.InternetGateway = igw
 	if err := n.addSubnets(ctx, name, args, igw, parent); err != nil {
 		return nil, err
 	}

@@ -135,6 +135,7 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		Domain:              cfg.Domain,
 		CertificateARN:      certificateARN,
 		AccessLogs:          accessLogs,
+		InternetGateway:     network.InternetGateway,
 	}, withProvider)
 	if err != nil {
 		return nil, err

@@ -370,6 +370,34 @@ func TestListenerRouting(t *testing.T) {
 	}
 }
 
+// TestPublicResourcesWaitForInternetGateway: the internet-facing load balancer and the NAT
+// gateways' elastic IPs depend on the internet gateway in every variant: ELB refuses to create an
+// internet-facing load balancer in a VPC whose gateway is not attached yet ("InvalidSubnet: VPC
+// ... has no internet gateway"), and on destroy the gateway can only be detached once they are gone.
+func TestPublicResourcesWaitForInternetGateway(t *testing.T) {
+	t.Parallel()
+	for name, cfg := range map[string]map[string]string{
+		"default":       nil,
+		"ipv4 only":     {"ipv6": "false"},
+		"public ip":     {"egress": "publicIp"},
+		"vpc endpoints": {"egress": "vpcEndpoints", "accessLogs": "true"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			run := mustRun(t, withConfig(cfg))
+			igw := run.one(t, "aws:ec2/internetGateway:InternetGateway")
+			if alb := run.one(t, albType); !slices.Contains(alb.DependsOn, igw.URN) {
+				t.Error("load balancer does not depend on the internet gateway: CreateLoadBalancer may find the VPC without one")
+			}
+			for _, eip := range run.all(eipType) {
+				if !slices.Contains(eip.DependsOn, igw.URN) {
+					t.Errorf("elastic IP %s does not depend on the internet gateway", eip.Name)
+				}
+			}
+		})
+	}
+}
+
 func TestManyPathsSplitAcrossRules(t *testing.T) {
 	t.Parallel()
 	paths := []string{"/api/v1/*", "/healthz", "/docs/*", "/a", "/b", "/c", "/d"}
