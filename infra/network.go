@@ -63,6 +63,16 @@ type Network struct {
 	// private subnets without one, unless the egress mode is publicIp.
 	TaskSubnetIDs  pulumi.StringArrayOutput `pulumi:"taskSubnetIds"`
 	AssignPublicIP bool
+	// TaskEgressReady is what a task in the task subnets needs before it can reach ECR,
+	// CloudWatch Logs and Secrets Manager: its subnets' route table associations and default
+	// routes (to the NAT gateways, or to the internet gateway in publicIp mode), the VPC
+	// endpoints in vpcEndpoints mode, and the task security group's egress rules. A service
+	// that starts tasks earlier sees them fail to pull their image.
+	TaskEgressReady []pulumi.Resource
+
+	// publicReady and privateReady collect, as they are declared, what a task in a public or a
+	// private subnet needs (see TaskEgressReady).
+	publicReady, privateReady []pulumi.Resource
 }
 
 // NetworkArgs configures a Network.
@@ -148,9 +158,9 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 
 	n.AssignPublicIP = args.Egress == egressPublicIP
-	n.TaskSubnetIDs = n.PrivateSubnetIDs
+	n.TaskSubnetIDs, n.TaskEgressReady = n.PrivateSubnetIDs, n.privateReady
 	if n.AssignPublicIP {
-		n.TaskSubnetIDs = n.PublicSubnetIDs
+		n.TaskSubnetIDs, n.TaskEgressReady = n.PublicSubnetIDs, n.publicReady
 	}
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
 		"vpcId":               n.VpcID,
@@ -210,13 +220,15 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 	if err != nil {
 		return fmt.Errorf("create public route table: %w", err)
 	}
-	if _, err := ec2.NewRoute(ctx, name+"-public-default", &ec2.RouteArgs{
+	publicDefault, err := ec2.NewRoute(ctx, name+"-public-default", &ec2.RouteArgs{
 		RouteTableId:         public.ID(),
 		DestinationCidrBlock: pulumi.String(anywhereIPv4),
 		GatewayId:            igw.ID(),
-	}, parent); err != nil {
+	}, parent)
+	if err != nil {
 		return fmt.Errorf("create public default route: %w", err)
 	}
+	n.publicReady = append(n.publicReady, publicDefault)
 	if args.IPv6 {
 		if _, err := ec2.NewRoute(ctx, name+"-public-default-ipv6", &ec2.RouteArgs{
 			RouteTableId:             public.ID(),
@@ -271,9 +283,15 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 				n.PublicSubnets = append(n.PublicSubnets, subnet)
 				publicIDs = append(publicIDs, subnet.ID())
 			}
-			if _, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-%s-rta-%d", name, tier.kind, i),
-				&ec2.RouteTableAssociationArgs{SubnetId: subnet.ID(), RouteTableId: routeTable.ID()}, parent); err != nil {
+			rta, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-%s-rta-%d", name, tier.kind, i),
+				&ec2.RouteTableAssociationArgs{SubnetId: subnet.ID(), RouteTableId: routeTable.ID()}, parent)
+			if err != nil {
 				return fmt.Errorf("associate %s subnet in %s: %w", tier.kind, az, err)
+			}
+			if tier.kind == "private" {
+				n.privateReady = append(n.privateReady, rta)
+			} else {
+				n.publicReady = append(n.publicReady, rta)
 			}
 		}
 	}
@@ -324,13 +342,15 @@ func (n *Network) addNATGateways(ctx *pulumi.Context, name string, args *Network
 	}
 	for i, rt := range n.PrivateRouteTables {
 		nat := n.NATGateways[min(i, count-1)]
-		if _, err := ec2.NewRoute(ctx, fmt.Sprintf("%s-private-default-%d", name, i), &ec2.RouteArgs{
+		route, err := ec2.NewRoute(ctx, fmt.Sprintf("%s-private-default-%d", name, i), &ec2.RouteArgs{
 			RouteTableId:         rt.ID(),
 			DestinationCidrBlock: pulumi.String(anywhereIPv4),
 			NatGatewayId:         nat.ID(),
-		}, parent); err != nil {
+		}, parent)
+		if err != nil {
 			return fmt.Errorf("create private default route: %w", err)
 		}
+		n.privateReady = append(n.privateReady, route)
 	}
 	return nil
 }
@@ -465,9 +485,11 @@ func (n *Network) addTaskEgress(ctx *pulumi.Context, name string, args *NetworkA
 			Description:     pulumi.String(description),
 		}
 		set(rule)
-		if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-task-egress-"+suffix, rule, parent); err != nil {
+		r, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-task-egress-"+suffix, rule, parent)
+		if err != nil {
 			return fmt.Errorf("create task egress rule %s: %w", suffix, err)
 		}
+		n.publicReady, n.privateReady = append(n.publicReady, r), append(n.privateReady, r)
 		return nil
 	}
 	if args.Egress != egressVPCEndpoints {
@@ -532,6 +554,7 @@ func (n *Network) addEndpoints(ctx *pulumi.Context, name string, args *NetworkAr
 			return fmt.Errorf("create %s endpoint: %w", svc, err)
 		}
 		n.Endpoints[svc] = ep
+		n.privateReady = append(n.privateReady, ep)
 	}
 	var routeTableIDs pulumi.StringArray
 	for _, rt := range n.PrivateRouteTables {
@@ -548,6 +571,7 @@ func (n *Network) addEndpoints(ctx *pulumi.Context, name string, args *NetworkAr
 		return fmt.Errorf("create s3 endpoint: %w", err)
 	}
 	n.Endpoints["s3"] = s3
+	n.privateReady = append(n.privateReady, s3)
 	return nil
 }
 

@@ -96,6 +96,9 @@ type ServiceArgs struct {
 	SubnetIDs        pulumi.StringArrayInput
 	SecurityGroupIDs pulumi.StringArrayInput
 	AssignPublicIP   bool
+	// NetworkReady is what the tasks need to reach ECR and CloudWatch Logs from those subnets
+	// (routes, endpoints, egress rules): the service starts no task before it exists.
+	NetworkReady []pulumi.Resource
 	// TargetGroupARN is where tasks register; LoadBalancerReady is what must exist before the
 	// service can use it (the listener and its rules).
 	TargetGroupARN    pulumi.StringInput
@@ -174,6 +177,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	// names: otherwise its first tasks can start before they may pull the image, write logs or read
 	// a newly added secret, and a destroy can delete the policy while the tasks still drain.
 	ready := append([]pulumi.Resource{capacity, s.ExecutionPolicy}, args.LoadBalancerReady...)
+	ready = append(ready, args.NetworkReady...)
 	svc, err := ecs.NewService(ctx, name+"-service", &ecs.ServiceArgs{
 		Cluster:        cluster.Arn,
 		TaskDefinition: s.TaskDefinition.Arn,
