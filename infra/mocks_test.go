@@ -96,6 +96,7 @@ func newMockCloud() *mockCloud {
 			}), nil
 		},
 		"aws:ecr/getImage:getImage": imageMissing(),
+		getEndpointServiceToken:     endpointServices(commercialEndpointServices(testRegion)...),
 		"aws:elb/getServiceAccount:getServiceAccount": func(args resource.PropertyMap) (resource.PropertyMap, error) {
 			return resource.NewPropertyMapFromMap(map[string]any{
 				"id": testELBAccount, "arn": "arn:aws:iam::" + testELBAccount + ":root", "region": testRegion,
@@ -131,6 +132,53 @@ func (m *mockCloud) serviceRuns(running func(deployed string) string) invokeFunc
 			}), nil
 		}
 		return nil, fmt.Errorf("reading ECS Service (%s): ServiceNotFoundException: Service not found", name)
+	}
+}
+
+// getEndpointServiceToken is the lookup of a VPC endpoint service.
+const getEndpointServiceToken = "aws:ec2/getVpcEndpointService:getVpcEndpointService"
+
+// endpointService is a VPC endpoint service a region offers.
+type endpointService struct{ Name, Type string }
+
+// commercialEndpointServices are the endpoint services the program uses, as a commercial region
+// names them (S3 is offered both as a gateway and as an interface endpoint, under one name).
+func commercialEndpointServices(region string) []endpointService {
+	var out []endpointService
+	for _, s := range []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager", "s3"} {
+		out = append(out, endpointService{"com.amazonaws." + region + "." + s, "Interface"})
+	}
+	return append(out, endpointService{"com.amazonaws." + region + ".s3", "Gateway"})
+}
+
+// endpointServices answers aws:ec2/getVpcEndpointService the way DescribeVpcEndpointServices
+// filters: the offered services whose name is one of the service-name filter values and whose
+// type is serviceType; exactly one match is an answer, none or several an error in the provider's words.
+func endpointServices(offered ...endpointService) invokeFunc {
+	return func(args resource.PropertyMap) (resource.PropertyMap, error) {
+		var names []string
+		for _, f := range args["filters"].ArrayValue() {
+			if f.ObjectValue()["name"].StringValue() == "service-name" {
+				for _, v := range f.ObjectValue()["values"].ArrayValue() {
+					names = append(names, v.StringValue())
+				}
+			}
+		}
+		var found []endpointService
+		for _, o := range offered {
+			if slices.Contains(names, o.Name) && (!args["serviceType"].IsString() || args["serviceType"].StringValue() == o.Type) {
+				found = append(found, o)
+			}
+		}
+		switch len(found) {
+		case 0:
+			return nil, fmt.Errorf("no matching EC2 VPC Endpoint Service found")
+		case 1:
+			return resource.NewPropertyMapFromMap(map[string]any{
+				"id": found[0].Name, "serviceName": found[0].Name, "serviceType": found[0].Type,
+			}), nil
+		}
+		return nil, fmt.Errorf("multiple EC2 VPC Endpoint Services matched; use additional constraints to reduce matches to a single EC2 VPC Endpoint Service")
 	}
 }
 

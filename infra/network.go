@@ -541,9 +541,13 @@ func (n *Network) addEndpoints(ctx *pulumi.Context, name string, args *NetworkAr
 	services := append([]string{}, interfaceEndpointServices...)
 	sort.Strings(services)
 	for _, svc := range services {
+		serviceName, err := lookupEndpointService(ctx, args.Region, svc, "Interface", pulumi.Parent(n))
+		if err != nil {
+			return err
+		}
 		ep, err := ec2.NewVpcEndpoint(ctx, name+"-endpoint-"+svc, &ec2.VpcEndpointArgs{
 			VpcId:             n.VPC.ID(),
-			ServiceName:       pulumi.String(fmt.Sprintf("com.amazonaws.%s.%s", args.Region, svc)),
+			ServiceName:       pulumi.String(serviceName),
 			VpcEndpointType:   pulumi.String("Interface"),
 			PrivateDnsEnabled: pulumi.Bool(true),
 			SubnetIds:         privateIDs,
@@ -560,9 +564,13 @@ func (n *Network) addEndpoints(ctx *pulumi.Context, name string, args *NetworkAr
 	for _, rt := range n.PrivateRouteTables {
 		routeTableIDs = append(routeTableIDs, rt.ID())
 	}
+	s3Name, err := lookupEndpointService(ctx, args.Region, "s3", "Gateway", pulumi.Parent(n))
+	if err != nil {
+		return err
+	}
 	s3, err := ec2.NewVpcEndpoint(ctx, name+"-endpoint-s3", &ec2.VpcEndpointArgs{
 		VpcId:           n.VPC.ID(),
-		ServiceName:     pulumi.String(fmt.Sprintf("com.amazonaws.%s.s3", args.Region)),
+		ServiceName:     pulumi.String(s3Name),
 		VpcEndpointType: pulumi.String("Gateway"),
 		RouteTableIds:   routeTableIDs,
 		Tags:            pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-s3")},
@@ -573,6 +581,24 @@ func (n *Network) addEndpoints(ctx *pulumi.Context, name string, args *NetworkAr
 	n.Endpoints["s3"] = s3
 	n.privateReady = append(n.privateReady, s3)
 	return nil
+}
+
+// lookupEndpointService returns the name of an AWS service's VPC endpoint service of a type
+// (Interface or Gateway) in the region. Most are com.amazonaws.<region>.<service>, but in the China
+// Regions some (ECR's among them) are cn.com.amazonaws.<region>.<service>: the lookup finds the
+// one the region offers, and a region that offers neither fails the preview, not the deploy.
+func lookupEndpointService(ctx *pulumi.Context, region, service, endpointType string, opts ...pulumi.InvokeOption) (string, error) {
+	res, err := ec2.LookupVpcEndpointService(ctx, &ec2.LookupVpcEndpointServiceArgs{
+		ServiceType: pulumi.StringRef(endpointType),
+		Filters: []ec2.GetVpcEndpointServiceFilter{{
+			Name:   "service-name",
+			Values: []string{"com.amazonaws." + region + "." + service, "cn.com.amazonaws." + region + "." + service},
+		}},
+	}, opts...)
+	if err != nil {
+		return "", fmt.Errorf("look up the %s endpoint service of %s in %s: %w", endpointType, service, region, err)
+	}
+	return res.ServiceName, nil
 }
 
 // addFlowLogs sends the VPC's flow logs to their own log group through a role that may write to

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -228,6 +229,64 @@ func TestEgressModes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEndpointServiceNamesPerPartition: the endpoints use the service names the region offers,
+// looked up by type. In the China Regions ECR's interface endpoints (and S3's interface one) are
+// cn.com.amazonaws.<region>.<service>, while CloudWatch Logs, Secrets Manager and the S3 gateway
+// keep com.amazonaws.<region>.<service>; a hard-coded com.amazonaws name fails CreateVpcEndpoint
+// there (InvalidServiceName).
+func TestEndpointServiceNamesPerPartition(t *testing.T) {
+	t.Parallel()
+	const region = "cn-north-1"
+	china := []endpointService{
+		{"cn.com.amazonaws." + region + ".ecr.api", "Interface"},
+		{"cn.com.amazonaws." + region + ".ecr.dkr", "Interface"},
+		{"com.amazonaws." + region + ".logs", "Interface"},
+		{"com.amazonaws." + region + ".secretsmanager", "Interface"},
+		{"cn.com.amazonaws." + region + ".s3", "Interface"},
+		{"com.amazonaws." + region + ".s3", "Gateway"},
+	}
+	for name, tt := range map[string]struct {
+		region  string
+		offered []endpointService
+		want    map[string]string // logical name suffix to service name
+	}{
+		"commercial": {testRegion, commercialEndpointServices(testRegion), map[string]string{
+			"ecr.api": "com.amazonaws.us-east-1.ecr.api", "ecr.dkr": "com.amazonaws.us-east-1.ecr.dkr",
+			"logs": "com.amazonaws.us-east-1.logs", "secretsmanager": "com.amazonaws.us-east-1.secretsmanager",
+			"s3": "com.amazonaws.us-east-1.s3",
+		}},
+		"china": {region, china, map[string]string{
+			"ecr.api": "cn.com.amazonaws.cn-north-1.ecr.api", "ecr.dkr": "cn.com.amazonaws.cn-north-1.ecr.dkr",
+			"logs": "com.amazonaws.cn-north-1.logs", "secretsmanager": "com.amazonaws.cn-north-1.secretsmanager",
+			"s3": "com.amazonaws.cn-north-1.s3",
+		}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			m := newMockCloud().on(getEndpointServiceToken, endpointServices(tt.offered...))
+			run, err := runStack(t, m, withConfig(map[string]string{"aws:region": tt.region, "egress": "vpcEndpoints"}))
+			if err != nil {
+				t.Fatalf("program failed: %v", err)
+			}
+			got := map[string]string{}
+			for _, e := range run.all(endpointType) {
+				got[strings.TrimPrefix(e.Name, "network-endpoint-")] = e.str("serviceName")
+			}
+			if !maps.Equal(got, tt.want) {
+				t.Errorf("endpoint services = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	t.Run("service the region does not offer", func(t *testing.T) {
+		t.Parallel()
+		m := newMockCloud().on(getEndpointServiceToken, endpointServices(china[1:]...))
+		_, err := runStack(t, m, withConfig(map[string]string{"aws:region": region, "egress": "vpcEndpoints"}))
+		if err == nil || !strings.Contains(err.Error(), "look up the Interface endpoint service of ecr.api in cn-north-1") {
+			t.Errorf("error = %v, want the failed ecr.api lookup", err)
+		}
+	})
 }
 
 func TestVpcEndpointsModeKeepsTrafficInside(t *testing.T) {
