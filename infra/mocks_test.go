@@ -215,22 +215,24 @@ func imageFound(digest string) invokeFunc {
 	}
 }
 
-// imageMissing answers aws:ecr/getImage the way the provider reports a missing tag.
+// imageMissing answers aws:ecr/getImage the way the provider reports a missing tag or a missing
+// repository: its aws_ecr_image data source turns ECR's ImageNotFoundException and
+// RepositoryNotFoundException into a not-found error that prints only "couldn't find resource".
 func imageMissing() invokeFunc {
-	return func(args resource.PropertyMap) (resource.PropertyMap, error) {
-		return nil, fmt.Errorf("reading ECR Image: couldn't find resource: operation error ECR: DescribeImages, "+
-			"ImageNotFoundException: The image with imageId {imageTag:'%s'} does not exist within the repository "+
-			"with name '%s' in the registry with id '%s'",
-			args["imageTag"].StringValue(), args["repositoryName"].StringValue(), testAccount)
+	return func(resource.PropertyMap) (resource.PropertyMap, error) {
+		return nil, fmt.Errorf("invoking aws:ecr/getImage:getImage: 1 error occurred:\n\t* reading ECR Images: couldn't find resource\n\n")
 	}
 }
 
-// repositoryMissing answers aws:ecr/getImage the way the provider reports a missing repository.
-func repositoryMissing() invokeFunc {
+// imageMissingUnwrapped answers aws:ecr/getImage for a missing tag the way provider releases that
+// wrap only RepositoryNotFoundException report it: with ECR's own error.
+func imageMissingUnwrapped() invokeFunc {
 	return func(args resource.PropertyMap) (resource.PropertyMap, error) {
-		return nil, fmt.Errorf("reading ECR Images: operation error ECR: DescribeImages, RepositoryNotFoundException: "+
-			"The repository with name '%s' does not exist in the registry with id '%s'",
-			args["repositoryName"].StringValue(), testAccount)
+		return nil, fmt.Errorf("invoking aws:ecr/getImage:getImage: 1 error occurred:\n\t* reading ECR Images: operation error ECR: "+
+			"DescribeImages, https response error StatusCode: 400, RequestID: 5f1c0a3e-6b2d-4c1e-9a7f-2d3b4c5d6e7f, "+
+			"ImageNotFoundException: The image with imageId {imageDigest:'null', imageTag:'%s'} does not exist within "+
+			"the repository with name '%s' in the registry with id '%s'\n\n",
+			args["imageTag"].StringValue(), args["repositoryName"].StringValue(), testAccount)
 	}
 }
 
