@@ -97,15 +97,24 @@ func TestExistingImageIsNotRebuilt(t *testing.T) {
 	}
 }
 
-func TestMissingRepositoryMeansBuild(t *testing.T) {
+// TestMissingImageMeansBuild: both ways the provider reports a tag or repository that is not
+// there (a fresh stack, a new tag) lead to a build.
+func TestMissingImageMeansBuild(t *testing.T) {
 	t.Parallel()
-	m := newMockCloud().on("aws:ecr/getImage:getImage", repositoryMissing())
-	run, err := runStack(t, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := len(run.all(awsxImageType)); got != 1 {
-		t.Errorf("%d image builds on a fresh stack, want 1", got)
+	for name, answer := range map[string]invokeFunc{
+		"not-found error":                    imageMissing(),
+		"ECR's ImageNotFoundException as is": imageMissingUnwrapped(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			run, err := runStack(t, newMockCloud().on("aws:ecr/getImage:getImage", answer))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(run.all(awsxImageType)); got != 1 {
+				t.Errorf("%d image builds, want 1", got)
+			}
+		})
 	}
 }
 
@@ -130,13 +139,14 @@ func TestImageLookupFailureFailsTheProgram(t *testing.T) {
 func TestIsImageNotFound(t *testing.T) {
 	t.Parallel()
 	tests := map[string]bool{
-		"reading ECR Image: couldn't find resource":                                                    true,
-		"ImageNotFoundException: The image with imageId {imageTag:'x'} does not exist within the repo": true,
-		"RepositoryNotFoundException: The repository with name 'x' does not exist in the registry":     true,
-		"reading ECR Images: empty result":                                                             true,
-		"AccessDeniedException: User is not authorized to perform: ecr:DescribeImages":                 false,
-		"no valid credential sources found":                                                            false,
-		"RequestError: send request failed: dial tcp: i/o timeout":                                     false,
+		"invoking aws:ecr/getImage:getImage: 1 error occurred:\n\t* reading ECR Images: couldn't find resource\n\n": true,
+		"reading ECR Images: couldn't find resource":                                                                true,
+		"ImageNotFoundException: The image with imageId {imageTag:'x'} does not exist within the repo":              true,
+		"RepositoryNotFoundException: The repository with name 'x' does not exist in the registry":                  true,
+		"reading ECR Images: empty result":                                                                          true,
+		"AccessDeniedException: User is not authorized to perform: ecr:DescribeImages":                              false,
+		"no valid credential sources found":                                                                         false,
+		"RequestError: send request failed: dial tcp: i/o timeout":                                                  false,
 	}
 	for msg, want := range tests {
 		if got := isImageNotFound(errors.New(msg)); got != want {

@@ -25,7 +25,8 @@ const (
 	albIdleTimeoutSec      = 60 // the app's idle timeout is longer, or the ALB sees sporadic 502s
 	httpPort               = 80
 	firstPathRulePriority  = 100
-	maxConditionValues     = 5 // an ALB rule holds at most 5 condition values in all
+	maxConditionValues     = 5 // an ALB rule holds at most 5 condition values in all,
+	maxValuesPerCondition  = 3 // at most 3 in any one condition,
 	maxConditionWildcards  = 5 // and at most 5 wildcards
 	notFoundContentType    = "application/json"
 	targetGroupProtocol    = "HTTP"
@@ -89,6 +90,9 @@ type LoadBalancerArgs struct {
 	CertificateARN pulumi.StringInput
 	// AccessLogs is where the load balancer writes its access logs; nil writes none.
 	AccessLogs *AccessLogs
+	// InternetGateway is the VPC's internet gateway. ELB refuses an internet-facing load balancer
+	// in a VPC whose gateway is not attached yet (InvalidSubnet: VPC has no internet gateway).
+	InternetGateway pulumi.Resource
 }
 
 // NewLoadBalancer declares the load balancer and its wiring to the tasks.
@@ -124,7 +128,10 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		PreserveHostHeader:       pulumi.Bool(false),
 		Tags:                     pulumi.StringMap{"Name": pulumi.String(args.NamePrefix)},
 	}
-	albOpts := []pulumi.ResourceOption{parent}
+	var albDeps []pulumi.Resource
+	if args.InternetGateway != nil {
+		albDeps = append(albDeps, args.InternetGateway)
+	}
 	if args.AccessLogs != nil {
 		// Turning logging on makes the load balancer write a test object, so the bucket policy
 		// must be in place first (Security Hub ELB.5).
@@ -133,9 +140,9 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 			Enabled: pulumi.Bool(true),
 			Prefix:  pulumi.String(accessLogPrefix),
 		}
-		albOpts = append(albOpts, pulumi.DependsOn(args.AccessLogs.Ready))
+		albDeps = append(albDeps, args.AccessLogs.Ready...)
 	}
-	alb, err := lb.NewLoadBalancer(ctx, name+"-alb", albArgs, albOpts...)
+	alb, err := lb.NewLoadBalancer(ctx, name+"-alb", albArgs, parent, pulumi.DependsOn(albDeps))
 	if err != nil {
 		return nil, fmt.Errorf("create load balancer: %w", err)
 	}
@@ -386,10 +393,11 @@ func (l *LoadBalancer) addForwardRules(ctx *pulumi.Context, name string, paths, 
 }
 
 // pathRuleGroups splits path patterns into groups that each fit one listener rule beside
-// reserved other condition values (e.g. one host header): at most maxConditionValues values and
-// maxConditionWildcards wildcards per rule. The order of paths is kept.
+// reserved other condition values (e.g. one host header): at most maxValuesPerCondition patterns
+// in the rule's path-pattern condition, at most maxConditionValues values in all its conditions,
+// and maxConditionWildcards wildcards per rule. The order of paths is kept.
 func pathRuleGroups(paths []string, reserved int) [][]string {
-	perRule := maxConditionValues - reserved
+	perRule := min(maxValuesPerCondition, maxConditionValues-reserved)
 	if perRule < 1 {
 		perRule = 1
 	}

@@ -96,6 +96,7 @@ func newMockCloud() *mockCloud {
 			}), nil
 		},
 		"aws:ecr/getImage:getImage": imageMissing(),
+		getEndpointServiceToken:     endpointServices(commercialEndpointServices(testRegion)...),
 		"aws:elb/getServiceAccount:getServiceAccount": func(args resource.PropertyMap) (resource.PropertyMap, error) {
 			return resource.NewPropertyMapFromMap(map[string]any{
 				"id": testELBAccount, "arn": "arn:aws:iam::" + testELBAccount + ":root", "region": testRegion,
@@ -134,6 +135,53 @@ func (m *mockCloud) serviceRuns(running func(deployed string) string) invokeFunc
 	}
 }
 
+// getEndpointServiceToken is the lookup of a VPC endpoint service.
+const getEndpointServiceToken = "aws:ec2/getVpcEndpointService:getVpcEndpointService"
+
+// endpointService is a VPC endpoint service a region offers.
+type endpointService struct{ Name, Type string }
+
+// commercialEndpointServices are the endpoint services the program uses, as a commercial region
+// names them (S3 is offered both as a gateway and as an interface endpoint, under one name).
+func commercialEndpointServices(region string) []endpointService {
+	var out []endpointService
+	for _, s := range []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager", "s3"} {
+		out = append(out, endpointService{"com.amazonaws." + region + "." + s, "Interface"})
+	}
+	return append(out, endpointService{"com.amazonaws." + region + ".s3", "Gateway"})
+}
+
+// endpointServices answers aws:ec2/getVpcEndpointService the way DescribeVpcEndpointServices
+// filters: the offered services whose name is one of the service-name filter values and whose
+// type is serviceType; exactly one match is an answer, none or several an error in the provider's words.
+func endpointServices(offered ...endpointService) invokeFunc {
+	return func(args resource.PropertyMap) (resource.PropertyMap, error) {
+		var names []string
+		for _, f := range args["filters"].ArrayValue() {
+			if f.ObjectValue()["name"].StringValue() == "service-name" {
+				for _, v := range f.ObjectValue()["values"].ArrayValue() {
+					names = append(names, v.StringValue())
+				}
+			}
+		}
+		var found []endpointService
+		for _, o := range offered {
+			if slices.Contains(names, o.Name) && (!args["serviceType"].IsString() || args["serviceType"].StringValue() == o.Type) {
+				found = append(found, o)
+			}
+		}
+		switch len(found) {
+		case 0:
+			return nil, fmt.Errorf("no matching EC2 VPC Endpoint Service found")
+		case 1:
+			return resource.NewPropertyMapFromMap(map[string]any{
+				"id": found[0].Name, "serviceName": found[0].Name, "serviceType": found[0].Type,
+			}), nil
+		}
+		return nil, fmt.Errorf("multiple EC2 VPC Endpoint Services matched; use additional constraints to reduce matches to a single EC2 VPC Endpoint Service")
+	}
+}
+
 // on scripts the answer to an invoke token, replacing any default.
 func (m *mockCloud) on(token string, f invokeFunc) *mockCloud {
 	m.mu.Lock()
@@ -167,22 +215,24 @@ func imageFound(digest string) invokeFunc {
 	}
 }
 
-// imageMissing answers aws:ecr/getImage the way the provider reports a missing tag.
+// imageMissing answers aws:ecr/getImage the way the provider reports a missing tag or a missing
+// repository: its aws_ecr_image data source turns ECR's ImageNotFoundException and
+// RepositoryNotFoundException into a not-found error that prints only "couldn't find resource".
 func imageMissing() invokeFunc {
-	return func(args resource.PropertyMap) (resource.PropertyMap, error) {
-		return nil, fmt.Errorf("reading ECR Image: couldn't find resource: operation error ECR: DescribeImages, "+
-			"ImageNotFoundException: The image with imageId {imageTag:'%s'} does not exist within the repository "+
-			"with name '%s' in the registry with id '%s'",
-			args["imageTag"].StringValue(), args["repositoryName"].StringValue(), testAccount)
+	return func(resource.PropertyMap) (resource.PropertyMap, error) {
+		return nil, fmt.Errorf("invoking aws:ecr/getImage:getImage: 1 error occurred:\n\t* reading ECR Images: couldn't find resource\n\n")
 	}
 }
 
-// repositoryMissing answers aws:ecr/getImage the way the provider reports a missing repository.
-func repositoryMissing() invokeFunc {
+// imageMissingUnwrapped answers aws:ecr/getImage for a missing tag the way provider releases that
+// wrap only RepositoryNotFoundException report it: with ECR's own error.
+func imageMissingUnwrapped() invokeFunc {
 	return func(args resource.PropertyMap) (resource.PropertyMap, error) {
-		return nil, fmt.Errorf("reading ECR Images: operation error ECR: DescribeImages, RepositoryNotFoundException: "+
-			"The repository with name '%s' does not exist in the registry with id '%s'",
-			args["repositoryName"].StringValue(), testAccount)
+		return nil, fmt.Errorf("invoking aws:ecr/getImage:getImage: 1 error occurred:\n\t* reading ECR Images: operation error ECR: "+
+			"DescribeImages, https response error StatusCode: 400, RequestID: 5f1c0a3e-6b2d-4c1e-9a7f-2d3b4c5d6e7f, "+
+			"ImageNotFoundException: The image with imageId {imageDigest:'null', imageTag:'%s'} does not exist within "+
+			"the repository with name '%s' in the registry with id '%s'\n\n",
+			args["imageTag"].StringValue(), args["repositoryName"].StringValue(), testAccount)
 	}
 }
 

@@ -41,11 +41,14 @@ type Network struct {
 	VpcID pulumi.StringOutput `pulumi:"vpcId"`
 	CIDR  netip.Prefix
 	// IPv6CIDR is the VPC's Amazon-provided IPv6 block ("" unless dual-stack).
-	IPv6CIDR           pulumi.StringOutput `pulumi:"ipv6CidrBlock"`
-	PublicSubnets      []*ec2.Subnet
-	PrivateSubnets     []*ec2.Subnet
-	PublicSubnetIDs    pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
-	PrivateSubnetIDs   pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
+	IPv6CIDR         pulumi.StringOutput `pulumi:"ipv6CidrBlock"`
+	PublicSubnets    []*ec2.Subnet
+	PrivateSubnets   []*ec2.Subnet
+	PublicSubnetIDs  pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
+	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
+	// InternetGateway is attached to the VPC; whatever has a public address in it (an
+	// internet-facing load balancer, an elastic IP) must wait for it.
+	InternetGateway    *ec2.InternetGateway
 	PublicRouteTable   *ec2.RouteTable
 	PrivateRouteTables []*ec2.RouteTable
 	NATGateways        []*ec2.NatGateway
@@ -60,6 +63,16 @@ type Network struct {
 	// private subnets without one, unless the egress mode is publicIp.
 	TaskSubnetIDs  pulumi.StringArrayOutput `pulumi:"taskSubnetIds"`
 	AssignPublicIP bool
+	// TaskEgressReady is what a task in the task subnets needs before it can reach ECR,
+	// CloudWatch Logs and Secrets Manager: its subnets' route table associations and default
+	// routes (to the NAT gateways, or to the internet gateway in publicIp mode), the VPC
+	// endpoints in vpcEndpoints mode, and the task security group's egress rules. A service
+	// that starts tasks earlier sees them fail to pull their image.
+	TaskEgressReady []pulumi.Resource
+
+	// publicReady and privateReady collect, as they are declared, what a task in a public or a
+	// private subnet needs (see TaskEgressReady).
+	publicReady, privateReady []pulumi.Resource
 }
 
 // NetworkArgs configures a Network.
@@ -114,6 +127,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err != nil {
 		return nil, fmt.Errorf("create internet gateway: %w", err)
 	}
+	n.InternetGateway = igw
 	if err := n.addSubnets(ctx, name, args, igw, parent); err != nil {
 		return nil, err
 	}
@@ -144,9 +158,9 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 
 	n.AssignPublicIP = args.Egress == egressPublicIP
-	n.TaskSubnetIDs = n.PrivateSubnetIDs
+	n.TaskSubnetIDs, n.TaskEgressReady = n.PrivateSubnetIDs, n.privateReady
 	if n.AssignPublicIP {
-		n.TaskSubnetIDs = n.PublicSubnetIDs
+		n.TaskSubnetIDs, n.TaskEgressReady = n.PublicSubnetIDs, n.publicReady
 	}
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
 		"vpcId":               n.VpcID,
@@ -206,13 +220,15 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 	if err != nil {
 		return fmt.Errorf("create public route table: %w", err)
 	}
-	if _, err := ec2.NewRoute(ctx, name+"-public-default", &ec2.RouteArgs{
+	publicDefault, err := ec2.NewRoute(ctx, name+"-public-default", &ec2.RouteArgs{
 		RouteTableId:         public.ID(),
 		DestinationCidrBlock: pulumi.String(anywhereIPv4),
 		GatewayId:            igw.ID(),
-	}, parent); err != nil {
+	}, parent)
+	if err != nil {
 		return fmt.Errorf("create public default route: %w", err)
 	}
+	n.publicReady = append(n.publicReady, publicDefault)
 	if args.IPv6 {
 		if _, err := ec2.NewRoute(ctx, name+"-public-default-ipv6", &ec2.RouteArgs{
 			RouteTableId:             public.ID(),
@@ -267,9 +283,15 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 				n.PublicSubnets = append(n.PublicSubnets, subnet)
 				publicIDs = append(publicIDs, subnet.ID())
 			}
-			if _, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-%s-rta-%d", name, tier.kind, i),
-				&ec2.RouteTableAssociationArgs{SubnetId: subnet.ID(), RouteTableId: routeTable.ID()}, parent); err != nil {
+			rta, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-%s-rta-%d", name, tier.kind, i),
+				&ec2.RouteTableAssociationArgs{SubnetId: subnet.ID(), RouteTableId: routeTable.ID()}, parent)
+			if err != nil {
 				return fmt.Errorf("associate %s subnet in %s: %w", tier.kind, az, err)
+			}
+			if tier.kind == "private" {
+				n.privateReady = append(n.privateReady, rta)
+			} else {
+				n.publicReady = append(n.publicReady, rta)
 			}
 		}
 	}
@@ -320,13 +342,15 @@ func (n *Network) addNATGateways(ctx *pulumi.Context, name string, args *Network
 	}
 	for i, rt := range n.PrivateRouteTables {
 		nat := n.NATGateways[min(i, count-1)]
-		if _, err := ec2.NewRoute(ctx, fmt.Sprintf("%s-private-default-%d", name, i), &ec2.RouteArgs{
+		route, err := ec2.NewRoute(ctx, fmt.Sprintf("%s-private-default-%d", name, i), &ec2.RouteArgs{
 			RouteTableId:         rt.ID(),
 			DestinationCidrBlock: pulumi.String(anywhereIPv4),
 			NatGatewayId:         nat.ID(),
-		}, parent); err != nil {
+		}, parent)
+		if err != nil {
 			return fmt.Errorf("create private default route: %w", err)
 		}
+		n.privateReady = append(n.privateReady, route)
 	}
 	return nil
 }
@@ -461,9 +485,11 @@ func (n *Network) addTaskEgress(ctx *pulumi.Context, name string, args *NetworkA
 			Description:     pulumi.String(description),
 		}
 		set(rule)
-		if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-task-egress-"+suffix, rule, parent); err != nil {
+		r, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-task-egress-"+suffix, rule, parent)
+		if err != nil {
 			return fmt.Errorf("create task egress rule %s: %w", suffix, err)
 		}
+		n.publicReady, n.privateReady = append(n.publicReady, r), append(n.privateReady, r)
 		return nil
 	}
 	if args.Egress != egressVPCEndpoints {
@@ -515,9 +541,13 @@ func (n *Network) addEndpoints(ctx *pulumi.Context, name string, args *NetworkAr
 	services := append([]string{}, interfaceEndpointServices...)
 	sort.Strings(services)
 	for _, svc := range services {
+		serviceName, err := lookupEndpointService(ctx, args.Region, svc, "Interface", pulumi.Parent(n))
+		if err != nil {
+			return err
+		}
 		ep, err := ec2.NewVpcEndpoint(ctx, name+"-endpoint-"+svc, &ec2.VpcEndpointArgs{
 			VpcId:             n.VPC.ID(),
-			ServiceName:       pulumi.String(fmt.Sprintf("com.amazonaws.%s.%s", args.Region, svc)),
+			ServiceName:       pulumi.String(serviceName),
 			VpcEndpointType:   pulumi.String("Interface"),
 			PrivateDnsEnabled: pulumi.Bool(true),
 			SubnetIds:         privateIDs,
@@ -528,14 +558,19 @@ func (n *Network) addEndpoints(ctx *pulumi.Context, name string, args *NetworkAr
 			return fmt.Errorf("create %s endpoint: %w", svc, err)
 		}
 		n.Endpoints[svc] = ep
+		n.privateReady = append(n.privateReady, ep)
 	}
 	var routeTableIDs pulumi.StringArray
 	for _, rt := range n.PrivateRouteTables {
 		routeTableIDs = append(routeTableIDs, rt.ID())
 	}
+	s3Name, err := lookupEndpointService(ctx, args.Region, "s3", "Gateway", pulumi.Parent(n))
+	if err != nil {
+		return err
+	}
 	s3, err := ec2.NewVpcEndpoint(ctx, name+"-endpoint-s3", &ec2.VpcEndpointArgs{
 		VpcId:           n.VPC.ID(),
-		ServiceName:     pulumi.String(fmt.Sprintf("com.amazonaws.%s.s3", args.Region)),
+		ServiceName:     pulumi.String(s3Name),
 		VpcEndpointType: pulumi.String("Gateway"),
 		RouteTableIds:   routeTableIDs,
 		Tags:            pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-s3")},
@@ -544,7 +579,26 @@ func (n *Network) addEndpoints(ctx *pulumi.Context, name string, args *NetworkAr
 		return fmt.Errorf("create s3 endpoint: %w", err)
 	}
 	n.Endpoints["s3"] = s3
+	n.privateReady = append(n.privateReady, s3)
 	return nil
+}
+
+// lookupEndpointService returns the name of an AWS service's VPC endpoint service of a type
+// (Interface or Gateway) in the region. Most are com.amazonaws.<region>.<service>, but in the China
+// Regions some (ECR's among them) are cn.com.amazonaws.<region>.<service>: the lookup finds the
+// one the region offers, and a region that offers neither fails the preview, not the deploy.
+func lookupEndpointService(ctx *pulumi.Context, region, service, endpointType string, opts ...pulumi.InvokeOption) (string, error) {
+	res, err := ec2.LookupVpcEndpointService(ctx, &ec2.LookupVpcEndpointServiceArgs{
+		ServiceType: pulumi.StringRef(endpointType),
+		Filters: []ec2.GetVpcEndpointServiceFilter{{
+			Name:   "service-name",
+			Values: []string{"com.amazonaws." + region + "." + service, "cn.com.amazonaws." + region + "." + service},
+		}},
+	}, opts...)
+	if err != nil {
+		return "", fmt.Errorf("look up the %s endpoint service of %s in %s: %w", endpointType, service, region, err)
+	}
+	return res.ServiceName, nil
 }
 
 // addFlowLogs sends the VPC's flow logs to their own log group through a role that may write to

@@ -135,6 +135,7 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		Domain:              cfg.Domain,
 		CertificateARN:      certificateARN,
 		AccessLogs:          accessLogs,
+		InternetGateway:     network.InternetGateway,
 	}, withProvider)
 	if err != nil {
 		return nil, err
@@ -209,6 +210,7 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		SubnetIDs:         network.TaskSubnetIDs,
 		SecurityGroupIDs:  pulumi.StringArray{network.TaskSecurityGroupID},
 		AssignPublicIP:    network.AssignPublicIP,
+		NetworkReady:      network.TaskEgressReady,
 		TargetGroupARN:    web.TargetGroup.Arn,
 		LoadBalancerReady: ready,
 		// The alarms' own name outputs: the service is declared after them and names real alarms.

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -230,6 +231,64 @@ func TestEgressModes(t *testing.T) {
 	}
 }
 
+// TestEndpointServiceNamesPerPartition: the endpoints use the service names the region offers,
+// looked up by type. In the China Regions ECR's interface endpoints (and S3's interface one) are
+// cn.com.amazonaws.<region>.<service>, while CloudWatch Logs, Secrets Manager and the S3 gateway
+// keep com.amazonaws.<region>.<service>; a hard-coded com.amazonaws name fails CreateVpcEndpoint
+// there (InvalidServiceName).
+func TestEndpointServiceNamesPerPartition(t *testing.T) {
+	t.Parallel()
+	const region = "cn-north-1"
+	china := []endpointService{
+		{"cn.com.amazonaws." + region + ".ecr.api", "Interface"},
+		{"cn.com.amazonaws." + region + ".ecr.dkr", "Interface"},
+		{"com.amazonaws." + region + ".logs", "Interface"},
+		{"com.amazonaws." + region + ".secretsmanager", "Interface"},
+		{"cn.com.amazonaws." + region + ".s3", "Interface"},
+		{"com.amazonaws." + region + ".s3", "Gateway"},
+	}
+	for name, tt := range map[string]struct {
+		region  string
+		offered []endpointService
+		want    map[string]string // logical name suffix to service name
+	}{
+		"commercial": {testRegion, commercialEndpointServices(testRegion), map[string]string{
+			"ecr.api": "com.amazonaws.us-east-1.ecr.api", "ecr.dkr": "com.amazonaws.us-east-1.ecr.dkr",
+			"logs": "com.amazonaws.us-east-1.logs", "secretsmanager": "com.amazonaws.us-east-1.secretsmanager",
+			"s3": "com.amazonaws.us-east-1.s3",
+		}},
+		"china": {region, china, map[string]string{
+			"ecr.api": "cn.com.amazonaws.cn-north-1.ecr.api", "ecr.dkr": "cn.com.amazonaws.cn-north-1.ecr.dkr",
+			"logs": "com.amazonaws.cn-north-1.logs", "secretsmanager": "com.amazonaws.cn-north-1.secretsmanager",
+			"s3": "com.amazonaws.cn-north-1.s3",
+		}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			m := newMockCloud().on(getEndpointServiceToken, endpointServices(tt.offered...))
+			run, err := runStack(t, m, withConfig(map[string]string{"aws:region": tt.region, "egress": "vpcEndpoints"}))
+			if err != nil {
+				t.Fatalf("program failed: %v", err)
+			}
+			got := map[string]string{}
+			for _, e := range run.all(endpointType) {
+				got[strings.TrimPrefix(e.Name, "network-endpoint-")] = e.str("serviceName")
+			}
+			if !maps.Equal(got, tt.want) {
+				t.Errorf("endpoint services = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	t.Run("service the region does not offer", func(t *testing.T) {
+		t.Parallel()
+		m := newMockCloud().on(getEndpointServiceToken, endpointServices(china[1:]...))
+		_, err := runStack(t, m, withConfig(map[string]string{"aws:region": region, "egress": "vpcEndpoints"}))
+		if err == nil || !strings.Contains(err.Error(), "look up the Interface endpoint service of ecr.api in cn-north-1") {
+			t.Errorf("error = %v, want the failed ecr.api lookup", err)
+		}
+	})
+}
+
 func TestVpcEndpointsModeKeepsTrafficInside(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t, withConfig(map[string]string{"egress": "vpcEndpoints"}))
@@ -370,6 +429,34 @@ func TestListenerRouting(t *testing.T) {
 	}
 }
 
+// TestPublicResourcesWaitForInternetGateway: the internet-facing load balancer and the NAT
+// gateways' elastic IPs depend on the internet gateway in every variant: ELB refuses to create an
+// internet-facing load balancer in a VPC whose gateway is not attached yet ("InvalidSubnet: VPC
+// ... has no internet gateway"), and on destroy the gateway can only be detached once they are gone.
+func TestPublicResourcesWaitForInternetGateway(t *testing.T) {
+	t.Parallel()
+	for name, cfg := range map[string]map[string]string{
+		"default":       nil,
+		"ipv4 only":     {"ipv6": "false"},
+		"public ip":     {"egress": "publicIp"},
+		"vpc endpoints": {"egress": "vpcEndpoints", "accessLogs": "true"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			run := mustRun(t, withConfig(cfg))
+			igw := run.one(t, "aws:ec2/internetGateway:InternetGateway")
+			if alb := run.one(t, albType); !slices.Contains(alb.DependsOn, igw.URN) {
+				t.Error("load balancer does not depend on the internet gateway: CreateLoadBalancer may find the VPC without one")
+			}
+			for _, eip := range run.all(eipType) {
+				if !slices.Contains(eip.DependsOn, igw.URN) {
+					t.Errorf("elastic IP %s does not depend on the internet gateway", eip.Name)
+				}
+			}
+		})
+	}
+}
+
 func TestManyPathsSplitAcrossRules(t *testing.T) {
 	t.Parallel()
 	paths := []string{"/api/v1/*", "/healthz", "/docs/*", "/a", "/b", "/c", "/d"}
@@ -377,19 +464,48 @@ func TestManyPathsSplitAcrossRules(t *testing.T) {
 	run := mustRun(t, withConfig(map[string]string{"paths": string(b)}))
 	rules := run.all(listenerRuleType)
 	slices.SortFunc(rules, func(a, b *resourceRecord) int { return int(a.num("priority") - b.num("priority")) })
-	if len(rules) != 2 {
-		t.Fatalf("%d rules for %d paths, want 2", len(rules), len(paths))
+	if len(rules) != 3 {
+		t.Fatalf("%d rules for %d paths, want 3 (3 patterns per rule)", len(rules), len(paths))
 	}
 	var got []string
 	for i, r := range rules {
 		if r.num("priority") != float64(100+i) {
 			t.Errorf("rule %d priority = %v, want %d", i, r.num("priority"), 100+i)
 		}
+		if problem := ruleLimitProblem(r); problem != "" {
+			t.Errorf("rule %d: %s", i, problem)
+		}
 		got = append(got, r.strs("conditions", 0, "pathPattern", "values")...)
 	}
 	if !slices.Equal(got, paths) {
 		t.Errorf("rules forward %v, want %v", got, paths)
 	}
+}
+
+// ruleLimitProblem says which ALB listener-rule limit a rule breaks, or "" when it fits: at most
+// 3 match values in one condition, 5 in all the rule's conditions, and 5 wildcards
+// (CreateRule rejects the rule otherwise).
+func ruleLimitProblem(r *resourceRecord) string {
+	total, wildcards := 0, 0
+	for i := range r.prop("conditions").ArrayValue() {
+		for _, kind := range []string{"pathPattern", "hostHeader"} {
+			values := r.strs("conditions", i, kind, "values")
+			if len(values) > 3 {
+				return fmt.Sprintf("%s condition has %d values; an ALB condition holds at most 3", kind, len(values))
+			}
+			total += len(values)
+			for _, v := range values {
+				wildcards += strings.Count(v, "*") + strings.Count(v, "?")
+			}
+		}
+	}
+	switch {
+	case total > 5:
+		return fmt.Sprintf("%d condition values; an ALB rule holds at most 5", total)
+	case wildcards > 5:
+		return fmt.Sprintf("%d wildcards; an ALB rule holds at most 5", wildcards)
+	}
+	return ""
 }
 
 func TestPathRuleGroups(t *testing.T) {
@@ -400,11 +516,12 @@ func TestPathRuleGroups(t *testing.T) {
 		want     string
 	}{
 		{[]string{"/*"}, 0, "[/*]"},
-		{[]string{"/a", "/b", "/c", "/d", "/e", "/f"}, 0, "[/a /b /c /d /e] [/f]"},
-		{[]string{"/a", "/b", "/c", "/d", "/e"}, 1, "[/a /b /c /d] [/e]"},
+		{[]string{"/a", "/b", "/c", "/d", "/e", "/f"}, 0, "[/a /b /c] [/d /e /f]"},
+		{[]string{"/a", "/b", "/c", "/d", "/e"}, 1, "[/a /b /c] [/d /e]"},
+		{[]string{"/a", "/b", "/c", "/d", "/e"}, 3, "[/a /b] [/c /d] [/e]"},
 		{[]string{"/a/*/*", "/b/*/*", "/c/*"}, 0, "[/a/*/* /b/*/* /c/*]"},
 		{[]string{"/a/*/*/*", "/b/*/*", "/c/*"}, 0, "[/a/*/*/* /b/*/*] [/c/*]"},
-		{[]string{"/a/*?", "/b*", "/c*", "/d*", "/e*"}, 0, "[/a/*? /b* /c* /d*] [/e*]"},
+		{[]string{"/a/*?", "/b*", "/c*", "/d*", "/e*"}, 0, "[/a/*? /b* /c*] [/d* /e*]"},
 	}
 	for _, tt := range tests {
 		groups := pathRuleGroups(tt.paths, tt.reserved)
@@ -416,7 +533,7 @@ func TestPathRuleGroups(t *testing.T) {
 			for _, p := range g {
 				wild += strings.Count(p, "*") + strings.Count(p, "?")
 			}
-			if len(g)+tt.reserved > maxConditionValues || wild > maxConditionWildcards {
+			if len(g) > 3 || len(g)+tt.reserved > 5 || wild > 5 {
 				t.Errorf("group %v exceeds the ALB rule limits", g)
 			}
 		}

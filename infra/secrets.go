@@ -16,8 +16,9 @@ const secretRecoveryDays = 7
 type Secrets struct {
 	pulumi.ResourceState
 
-	// ARNs maps each environment variable name to the ARN of its secret: what the container's
-	// secrets reference (valueFrom) and what the execution role may read.
+	// ARNs maps each environment variable name to the ARN of its secret, known once the secret
+	// has its value: what the container's secrets reference (valueFrom) and what the execution
+	// role may read.
 	ARNs map[string]pulumi.StringOutput
 }
 
@@ -62,14 +63,18 @@ func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pul
 		if err != nil {
 			return nil, fmt.Errorf("create secret %s: %w", env, err)
 		}
-		if _, err := secretsmanager.NewSecretVersion(ctx, name+"-"+env+"-value", &secretsmanager.SecretVersionArgs{
+		version, err := secretsmanager.NewSecretVersion(ctx, name+"-"+env+"-value", &secretsmanager.SecretVersionArgs{
 			SecretId:     secret.Arn,
 			SecretString: pulumi.ToSecret(args.Values[env]).(pulumi.StringOutput),
-		}, parent); err != nil {
+		}, parent)
+		if err != nil {
 			return nil, fmt.Errorf("create secret value %s: %w", env, err)
 		}
-		s.ARNs[env] = secret.Arn
-		arns[env] = secret.Arn
+		// The secret's ARN as the version reports it: whatever references it (the task definition,
+		// and so the service) waits until the secret has a value. A task that starts earlier fails
+		// to read it (ResourceNotFoundException: no value for staging label AWSCURRENT).
+		s.ARNs[env] = version.Arn
+		arns[env] = version.Arn
 	}
 	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{"arns": arns}); err != nil {
 		return nil, err

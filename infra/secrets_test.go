@@ -209,3 +209,22 @@ func TestSecretsEndpointInVpcEndpointsMode(t *testing.T) {
 	}
 	t.Error("no secretsmanager endpoint in vpcEndpoints mode: tasks could not read their secrets")
 }
+
+// TestTasksWaitForSecretValues: the task definition takes each secret's ARN from its secret
+// version, so no task (and no service deployment) starts before the secret has a value: ECS reads
+// AWSCURRENT when a task starts, and a secret without one stops the task with
+// ResourceNotFoundException.
+func TestTasksWaitForSecretValues(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t, withSecrets()...)
+	deps := run.one(t, taskDefType).PropertyDeps["containerDefinitions"]
+	versions := run.all(secretVersionType)
+	if len(versions) != 2 {
+		t.Fatalf("%d secret versions, want 2", len(versions))
+	}
+	for _, v := range versions {
+		if !slices.Contains(deps, v.URN) {
+			t.Errorf("container definitions do not wait for %s: a task may start before the secret has a value", v.Name)
+		}
+	}
+}

@@ -52,12 +52,14 @@ type Service struct {
 	CapacityProviders *ecs.ClusterCapacityProviders
 	LogGroup          *cloudwatch.LogGroup
 	ExecutionRole     *iam.Role
-	TaskRole          *iam.Role
-	TaskDefinition    *ecs.TaskDefinition
-	Service           *ecs.Service
-	ClusterName       pulumi.StringOutput `pulumi:"clusterName"`
-	ServiceName       pulumi.StringOutput `pulumi:"serviceName"`
-	LogGroupName      pulumi.StringOutput `pulumi:"logGroupName"`
+	// ExecutionPolicy is what the execution role may do; the service waits for it (see NewService).
+	ExecutionPolicy *iam.RolePolicy
+	TaskRole        *iam.Role
+	TaskDefinition  *ecs.TaskDefinition
+	Service         *ecs.Service
+	ClusterName     pulumi.StringOutput `pulumi:"clusterName"`
+	ServiceName     pulumi.StringOutput `pulumi:"serviceName"`
+	LogGroupName    pulumi.StringOutput `pulumi:"logGroupName"`
 	// DeployedTaskDefinition is the task definition ECS runs once the deployment is done, verified
 	// against the one just registered: an output that fails when ECS rolled the deployment back.
 	// It must be exported (see verifyDeployment).
@@ -94,6 +96,9 @@ type ServiceArgs struct {
 	SubnetIDs        pulumi.StringArrayInput
 	SecurityGroupIDs pulumi.StringArrayInput
 	AssignPublicIP   bool
+	// NetworkReady is what the tasks need to reach ECR and CloudWatch Logs from those subnets
+	// (routes, endpoints, egress rules): the service starts no task before it exists.
+	NetworkReady []pulumi.Resource
 	// TargetGroupARN is where tasks register; LoadBalancerReady is what must exist before the
 	// service can use it (the listener and its rules).
 	TargetGroupARN    pulumi.StringInput
@@ -168,7 +173,11 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 			Rollback:   pulumi.Bool(true),
 		}
 	}
-	ready := append([]pulumi.Resource{capacity}, args.LoadBalancerReady...)
+	// The service waits for the execution role's policy, not only for the role the task definition
+	// names: otherwise its first tasks can start before they may pull the image, write logs or read
+	// a newly added secret, and a destroy can delete the policy while the tasks still drain.
+	ready := append([]pulumi.Resource{capacity, s.ExecutionPolicy}, args.LoadBalancerReady...)
+	ready = append(ready, args.NetworkReady...)
 	svc, err := ecs.NewService(ctx, name+"-service", &ecs.ServiceArgs{
 		Cluster:        cluster.Arn,
 		TaskDefinition: s.TaskDefinition.Arn,
@@ -281,12 +290,14 @@ func (s *Service) addRoles(ctx *pulumi.Context, name string, args *ServiceArgs, 
 		}
 		return executionPolicy(repoArn, logArn, secretArns)
 	}).(pulumi.StringOutput)
-	if _, err := iam.NewRolePolicy(ctx, name+"-execution-policy", &iam.RolePolicyArgs{
+	execPolicy, err := iam.NewRolePolicy(ctx, name+"-execution-policy", &iam.RolePolicyArgs{
 		Role:   exec.ID(),
 		Policy: policy,
-	}, parent); err != nil {
+	}, parent)
+	if err != nil {
 		return fmt.Errorf("create execution policy: %w", err)
 	}
+	s.ExecutionPolicy = execPolicy
 	return nil
 }
 

@@ -86,3 +86,63 @@ func TestSpotKeepsTheArchitecture(t *testing.T) {
 		t.Errorf("image platform on Spot = %q, want linux/arm64", got)
 	}
 }
+
+// TestServiceWaitsForExecutionPolicy: the service depends on the execution role's policy, not only
+// on the role its task definition names. Without it ECS can start the first tasks (or those of a
+// deployment that adds a secret) before they may pull the image, write logs or read the secret,
+// and a destroy can delete the policy while the tasks drain (the provider's aws.ecs.Service note).
+func TestServiceWaitsForExecutionPolicy(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t, withConfig(map[string]string{"secrets": `{"DB_PASSWORD":"x"}`}), withSecretConfig("secrets"))
+	policy := run.named(t, "aws:iam/rolePolicy:RolePolicy", "api-execution-policy")
+	if !slices.Contains(run.one(t, serviceType).DependsOn, policy.URN) {
+		t.Error("service does not depend on the execution role policy: its tasks may start without permission to pull, log or read secrets")
+	}
+}
+
+// TestServiceWaitsForTaskEgress: in every egress mode the service depends on what its tasks need
+// to pull the image and ship logs from their subnets: the subnets' route table associations and
+// default routes (NAT gateway, or internet gateway in publicIp mode), the VPC endpoints in
+// vpcEndpoints mode, and the task security group's egress rules. Nothing else orders them: the
+// service only names the subnets and the group, which exist long before the routes do, and tasks
+// started earlier fail with CannotPullContainerError until the circuit breaker gives up.
+func TestServiceWaitsForTaskEgress(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"natPerAz", "natSingle", "publicIp", "vpcEndpoints"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			run := mustRun(t, withConfig(map[string]string{"egress": mode}))
+			svc := run.one(t, serviceType)
+			taskSubnets := svc.strs("networkConfiguration", "subnets")
+			var want []*resourceRecord
+			tables := map[string]bool{}
+			for _, rta := range run.all("aws:ec2/routeTableAssociation:RouteTableAssociation") {
+				if slices.Contains(taskSubnets, rta.str("subnetId")) {
+					want = append(want, rta)
+					tables[rta.str("routeTableId")] = true
+				}
+			}
+			defaults := 0
+			for _, r := range run.all("aws:ec2/route:Route") {
+				if tables[r.str("routeTableId")] && r.str("destinationCidrBlock") == "0.0.0.0/0" {
+					want = append(want, r)
+					defaults++
+				}
+			}
+			endpoints := run.all(endpointType)
+			want = append(want, endpoints...)
+			if defaults+len(endpoints) == 0 {
+				t.Fatal("the task subnets have neither a default route nor VPC endpoints")
+			}
+			want = append(want, run.securityGroupRules(false, taskSG(t, run).ID)...)
+			if len(want) < len(taskSubnets)+2 {
+				t.Fatalf("found only %d network resources the tasks use", len(want))
+			}
+			for _, r := range want {
+				if !slices.Contains(svc.DependsOn, r.URN) {
+					t.Errorf("service does not depend on %s %s: its tasks may start before they can reach ECR", r.Type, r.Name)
+				}
+			}
+		})
+	}
+}
