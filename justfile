@@ -10,6 +10,9 @@ export STACK := env("STACK", "dev")
 staticcheck := "honnef.co/go/tools/cmd/staticcheck@v0.8.2"
 actionlint := "github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
 
+# The API's build, as the Dockerfile runs it: static, stripped, without Gin's unused MessagePack codec.
+build_api := "CGO_ENABLED=0 go build -tags nomsgpack -trimpath"
+
 # List the recipes
 default:
     @just --list
@@ -20,12 +23,12 @@ dev:
 
 # Build the API for this machine into bin/api: static and stripped, with the Dockerfile's flags
 build:
-    CGO_ENABLED=0 go build -tags nomsgpack -trimpath -ldflags "-s -w -X main.version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)" -o bin/api ./app
+    {{ build_api }} -ldflags "-s -w -X main.version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)" -o bin/api ./app
 
 # Benchmark the API against bare net/http: go test -bench, then both servers under hey on loopback
 bench:
     go test -run '^$' -bench . -benchmem ./app
-    CGO_ENABLED=0 go build -tags nomsgpack -trimpath -ldflags "-s -w -X main.version=bench" -o bin/bench/api ./app
+    {{ build_api }} -ldflags "-s -w -X main.version=bench" -o bin/bench/api ./app
     CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/bench/bareserver ./app/internal/bench/bareserver
     GOBIN="$PWD/bin/bench" go install github.com/rakyll/hey@v0.1.5
     go run ./app/internal/bench/compare -app bin/bench/api -bare bin/bench/bareserver -hey bin/bench/hey
