@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,11 +9,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
 )
 
 // imageTagVersion changes when the way the tag is computed changes, so old and new tags never mix.
@@ -111,8 +111,12 @@ func appSources(root string, ignore *dockerignore) ([]string, error) {
 			}
 			return nil
 		}
-		if strings.HasSuffix(d.Name(), "_test.go") || ignore.excludes(rel) {
+		if strings.HasSuffix(d.Name(), "_test.go") {
 			return nil
+		}
+		excluded, err := ignore.excludes(rel)
+		if err != nil || excluded {
+			return err
 		}
 		out = append(out, rel)
 		return nil
@@ -124,21 +128,17 @@ func appSources(root string, ignore *dockerignore) ([]string, error) {
 	return out, nil
 }
 
-// dockerignore holds the rules of a .dockerignore file, applied as Docker applies them: the last
-// matching rule wins, a rule matches a path or any of its parent directories, and ! re-includes.
+// dockerignore holds the rules of a .dockerignore file, applied by Docker's own matcher (the one
+// the build uses): the last matching rule wins, a rule matches a path or any of its parent
+// directories, and ! re-includes.
 type dockerignore struct {
-	rules []ignoreRule
-}
-
-type ignoreRule struct {
-	pattern *regexp.Regexp
-	include bool
+	matcher *patternmatcher.PatternMatcher
 }
 
 func readDockerignore(file string) (*dockerignore, error) {
 	data, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
-		return &dockerignore{}, nil
+		return parseDockerignore(nil)
 	}
 	if err != nil {
 		return nil, err
@@ -147,89 +147,22 @@ func readDockerignore(file string) (*dockerignore, error) {
 }
 
 func parseDockerignore(data []byte) (*dockerignore, error) {
-	d := &dockerignore{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		include := strings.HasPrefix(line, "!")
-		if include {
-			line = strings.TrimSpace(line[1:])
-		}
-		line = strings.TrimPrefix(path.Clean(filepath.ToSlash(line)), "/")
-		if line == "" || line == "." {
-			continue
-		}
-		re, err := ignorePatternRegexp(line)
-		if err != nil {
-			return nil, fmt.Errorf("pattern %q: %w", line, err)
-		}
-		d.rules = append(d.rules, ignoreRule{pattern: re, include: include})
+	patterns, err := ignorefile.ReadAll(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
 	}
-	return d, sc.Err()
-}
-
-// ignorePatternRegexp turns a .dockerignore pattern into an anchored regular expression:
-// ** spans directories, * and ? stay within one path element, [...] is a character class.
-func ignorePatternRegexp(pattern string) (*regexp.Regexp, error) {
-	var b strings.Builder
-	b.WriteString("^")
-	for i := 0; i < len(pattern); i++ {
-		c := pattern[i]
-		switch {
-		case strings.HasPrefix(pattern[i:], "**/"):
-			b.WriteString("(?:.*/)?")
-			i += 2
-		case strings.HasPrefix(pattern[i:], "**"):
-			b.WriteString(".*")
-			i++
-		case c == '*':
-			b.WriteString("[^/]*")
-		case c == '?':
-			b.WriteString("[^/]")
-		case c == '[':
-			end := strings.IndexByte(pattern[i:], ']')
-			if end < 0 {
-				return nil, errors.New("unterminated character class")
-			}
-			class := pattern[i+1 : i+end]
-			if strings.HasPrefix(class, "!") {
-				class = "^" + class[1:]
-			}
-			b.WriteString("[" + class + "]")
-			i += end
-		case c == '\\' && i+1 < len(pattern):
-			i++
-			b.WriteString(regexp.QuoteMeta(string(pattern[i])))
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
+	m, err := patternmatcher.New(patterns)
+	if err != nil {
+		return nil, err
 	}
-	b.WriteString("$")
-	return regexp.Compile(b.String())
+	return &dockerignore{matcher: m}, nil
 }
 
 // excludes reports whether the slash-separated relative path is left out of the build context.
-func (d *dockerignore) excludes(rel string) bool {
-	excluded := false
-	for _, r := range d.rules {
-		if r.matches(rel) {
-			excluded = !r.include
-		}
+func (d *dockerignore) excludes(rel string) (bool, error) {
+	excluded, err := d.matcher.MatchesOrParentMatches(rel)
+	if err != nil {
+		return false, fmt.Errorf("match %s against .dockerignore: %w", rel, err)
 	}
-	return excluded
-}
-
-func (r ignoreRule) matches(rel string) bool {
-	if r.pattern.MatchString(rel) {
-		return true
-	}
-	for i := 0; i < len(rel); i++ {
-		if rel[i] == '/' && r.pattern.MatchString(rel[:i]) {
-			return true
-		}
-	}
-	return false
+	return excluded, nil
 }

@@ -140,7 +140,11 @@ secret?.txt
 		"c.bin":                 false,
 	}
 	for path, want := range tests {
-		if got := d.excludes(path); got != want {
+		got, err := d.excludes(path)
+		if err != nil {
+			t.Fatalf("excludes(%q): %v", path, err)
+		}
+		if got != want {
 			t.Errorf("excludes(%q) = %v, want %v", path, got, want)
 		}
 	}
