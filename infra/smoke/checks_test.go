@@ -1,340 +1,253 @@
 package main
 
 import (
-	"context"
-	"errors"
+	"crypto/x509"
+	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/gin-fargate/gin-fargate/app/contract"
 )
 
-func TestCheckHealthz(t *testing.T) {
-	tests := []struct {
-		name    string
-		handler http.HandlerFunc
-		want    string // substring of the detail, or of the error when wantErr
-		wantErr bool
-		skip    bool
-	}{
-		{
-			name:    "ok",
-			handler: func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{"status":"ok"}`) },
-			want:    `200 {"status":"ok"}`,
-		},
-		{
-			name:    "unhealthy status",
-			handler: func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 503, `{"status":"draining"}`) },
-			want:    "status 503, want 200",
-			wantErr: true,
-		},
-		{
-			name:    "200 with another body",
-			handler: func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "OK") },
-			want:    `body OK, want {"status":"ok"}`,
-			wantErr: true,
-		},
-		{
-			name:    "load balancer does not route it",
-			handler: loadBalancer404,
-			want:    "the load balancer answers 404 for /healthz",
-			skip:    true,
-		},
-		{
-			name: "app 404 is a failure",
-			handler: func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("X-Request-ID", "abc")
-				writeJSON(w, 404, `{"error":{"code":"not_found","message":"no route","requestId":"abc"}}`)
-			},
-			want:    "status 404, want 200",
-			wantErr: true,
-		},
+// api stands in for the deployed API: the health path, the info endpoint reporting version, and
+// the API's 404 for everything else.
+func api(version string) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET "+contract.HealthPath, respond(http.StatusOK, `{"status":"ok"}`))
+	mux.Handle("GET "+infoPath, respond(http.StatusOK, fmt.Sprintf(`{"service":"gin-fargate","version":%q,"uptime":"1m2s"}`, version)))
+	mux.HandleFunc("/", api404)
+	return mux
+}
+
+// api404 answers like the API for a path it does not route: the error body with the request ID.
+func api404(w http.ResponseWriter, r *http.Request) {
+	id := r.Header.Get("X-Request-ID")
+	w.Header().Set("X-Request-ID", id)
+	writeError(w, contract.ErrorBody{Code: contract.CodeNotFound, Message: "no route for " + r.URL.Path, RequestID: id})
+}
+
+// loadBalancer404 answers like the load balancer's fixed response: the error body without a request ID.
+func loadBalancer404(w http.ResponseWriter, _ *http.Request) {
+	writeError(w, contract.ErrorBody{Code: contract.CodeNotFound, Message: "Not found"})
+}
+
+func writeError(w http.ResponseWriter, e contract.ErrorBody) {
+	body, _ := json.Marshal(contract.ErrorResponse{Error: e})
+	respond(http.StatusNotFound, string(body))(w, nil)
+}
+
+// respond answers every request with status and a JSON body.
+func respond(status int, body string) http.HandlerFunc {
+	return respondAs(status, "application/json; charset=utf-8", body)
+}
+
+func respondAs(status int, contentType, body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(status)
+		io.WriteString(w, body)
 	}
-	for _, tt := range tests {
+}
+
+// serve starts an HTTP server for h, closed when the test ends.
+func serve(t *testing.T, h http.Handler) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewServer(h)
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// serveTLS starts an HTTPS server for h with its own CA, and returns it with roots that trust it.
+func serveTLS(t *testing.T, h http.Handler) (*httptest.Server, *x509.CertPool) {
+	t.Helper()
+	ts := httptest.NewUnstartedServer(h)
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // failed handshakes are what some tests want
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	roots := x509.NewCertPool()
+	roots.AddCert(ts.Certificate())
+	return ts, roots
+}
+
+// testProber probes base, trusting roots (nil: the system roots), expecting version.
+func testProber(t *testing.T, base, version string, roots *x509.CertPool) *prober {
+	t.Helper()
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &prober{target: target{base: u, version: version}, client: newClient(roots, time.Second), runID: "smoke-test", now: time.Now}
+}
+
+// outcome is one probe's result as the report would show it: "PASS detail", "FAIL error" or "SKIP reason".
+func outcome(detail string, err error) string {
+	switch err.(type) {
+	case nil:
+		return "PASS " + detail
+	case skipError:
+		return "SKIP " + err.Error()
+	}
+	return "FAIL " + err.Error()
+}
+
+// probeCase is one answer of a stand-in and the start of the outcome a check gives it.
+type probeCase struct {
+	name    string
+	handler http.Handler
+	want    string
+}
+
+func TestHealthz(t *testing.T) {
+	for _, tt := range []probeCase{
+		{"healthy", api("v1"), `PASS 200 {"status":"ok"}`},
+		{"unhealthy", respond(503, `{"status":"draining"}`), `FAIL GET /healthz: 503 {"status":"draining"}, want 200 {"status":"ok"}`},
+		{"200 with another body", respondAs(200, "text/plain", "OK"), `FAIL GET /healthz: 200 OK, want 200 {"status":"ok"}`},
+		{"not forwarded by the load balancer", http.HandlerFunc(loadBalancer404), "SKIP the load balancer answers 404 for /healthz"},
+		{"the API's 404", http.HandlerFunc(api404), "FAIL GET /healthz: 404"},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
-			mux := http.NewServeMux()
-			mux.HandleFunc("/healthz", tt.handler)
-			ts := serve(t, mux)
-			detail, err := checkHealthz()(context.Background(), testClient(nil, ""), mustParse(t, ts.URL))
-			var skip skipError
-			if got := errors.As(err, &skip); got != tt.skip {
-				t.Fatalf("skipped = %v (err %v), want %v", got, err, tt.skip)
-			}
-			if !tt.skip {
-				assertOutcome(t, detail, err, tt.wantErr, tt.want)
-			} else if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("skip reason = %q, want it to contain %q", err, tt.want)
-			}
+			assertOutcome(t, tt.want)(testProber(t, serve(t, tt.handler).URL, "", nil).healthz(t.Context()))
 		})
 	}
 }
 
-func TestCheckInfo(t *testing.T) {
-	tests := []struct {
-		name    string
-		want    string // expected version given to the check
-		body    string
-		status  int
-		ctype   string
-		result  string // substring of the detail, or of the error when wantErr
-		wantErr bool
+func TestInfo(t *testing.T) {
+	for _, tt := range []struct {
+		name, expect string
+		handler      http.Handler
+		want         string
 	}{
-		{
-			name:   "version matches",
-			want:   "3f2a9c1b",
-			body:   `{"service":"gin-fargate","version":"3f2a9c1b","uptime":"12s"}`,
-			result: `200 service "gin-fargate" version "3f2a9c1b" uptime 12s`,
-		},
-		{
-			name:    "wrong version",
-			want:    "3f2a9c1b",
-			body:    `{"service":"gin-fargate","version":"0d1e2f3a"}`,
-			result:  `version "0d1e2f3a", want "3f2a9c1b"`,
-			wantErr: true,
-		},
-		{
-			name:   "no expected version",
-			body:   `{"service":"gin-fargate","version":"dev","uptime":3.5}`,
-			result: `version "dev" (not compared) uptime 3.5`,
-		},
-		{
-			name:    "no version field",
-			want:    "v1",
-			body:    `{"service":"gin-fargate"}`,
-			result:  "no version",
-			wantErr: true,
-		},
-		{
-			name:    "not JSON",
-			want:    "v1",
-			body:    `<html>hello</html>`,
-			ctype:   "text/html",
-			result:  `Content-Type "text/html", want application/json`,
-			wantErr: true,
-		},
-		{
-			name:    "JSON that does not decode",
-			want:    "v1",
-			body:    `{"version":`,
-			result:  "decode",
-			wantErr: true,
-		},
-		{
-			name:    "server error",
-			want:    "v1",
-			status:  500,
-			body:    `{"error":{"code":"internal","message":"boom","requestId":"x"}}`,
-			result:  "status 500, want 200",
-			wantErr: true,
-		},
-	}
-	for _, tt := range tests {
+		{"expected version", "3f2a9c1b", api("3f2a9c1b"), `PASS 200 service "gin-fargate" version "3f2a9c1b" uptime 1m2s`},
+		{"wrong version", "0d1e2f3a", api("3f2a9c1b"), `FAIL GET /api/v1/info: version "3f2a9c1b", want "0d1e2f3a" (tasks of the previous deployment may still be serving)`},
+		{"no expected version", "", api("dev"), `PASS 200 service "gin-fargate" version "dev" uptime 1m2s (not compared)`},
+		{"no version", "v1", respond(200, `{"service":"gin-fargate"}`), `FAIL GET /api/v1/info: 200 "application/json; charset=utf-8" {"service":"gin-fargate"}, want 200 application/json with a version`},
+		{"not JSON", "v1", respondAs(200, "text/html", "<html>hi</html>"), `FAIL GET /api/v1/info: 200 "text/html" <html>hi</html>, want`},
+		{"JSON that does not decode", "v1", respond(200, `{"version":`), `FAIL GET /api/v1/info: 200 "application/json; charset=utf-8" {"version":, want`},
+		{"server error", "v1", respond(500, `{"error":{"code":"internal","message":"boom"}}`), `FAIL GET /api/v1/info: 500`},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path != "/api/v1/info" {
-					http.NotFound(w, r)
-					return
-				}
-				ctype, status := tt.ctype, tt.status
-				if ctype == "" {
-					ctype = "application/json; charset=utf-8"
-				}
-				if status == 0 {
-					status = http.StatusOK
-				}
-				w.Header().Set("Content-Type", ctype)
-				w.WriteHeader(status)
-				fmt.Fprint(w, tt.body)
-			}))
-			detail, err := checkInfo(tt.want)(context.Background(), testClient(nil, ""), mustParse(t, ts.URL))
-			assertOutcome(t, detail, err, tt.wantErr, tt.result)
+			assertOutcome(t, tt.want)(testProber(t, serve(t, tt.handler).URL, tt.expect, nil).info(t.Context()))
 		})
 	}
 }
 
-func TestCheckNotFound(t *testing.T) {
-	tests := []struct {
-		name    string
-		handler http.Handler
-		result  string
-		wantErr bool
-	}{
-		{
-			name:    "app answers",
-			handler: standIn("v1"),
-			result:  `404 JSON from the app (code "not_found", requestId "smoke-test-1")`,
-		},
-		{
-			name:    "load balancer answers",
-			handler: http.HandlerFunc(loadBalancer404),
-			result:  `404 JSON from the load balancer (code "not_found")`,
-		},
-		{
-			name:    "plain text 404",
-			handler: http.NotFoundHandler(),
-			result:  `404 with Content-Type "text/plain; charset=utf-8", want application/json: 404 page not found`,
-			wantErr: true,
-		},
-		{
-			name: "JSON 404 in another shape",
-			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, http.StatusNotFound, `{"message":"Not Found"}`)
-			}),
-			result:  `404 body {"message":"Not Found"}, want {"error"`,
-			wantErr: true,
-		},
-		{
-			name: "unknown path answered 200",
-			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, http.StatusOK, `{"hello":"world"}`)
-			}),
-			result:  "status 200, want 404",
-			wantErr: true,
-		},
-	}
-	for _, tt := range tests {
+func TestNotFound(t *testing.T) {
+	for _, tt := range []probeCase{
+		{"the API answers", api("v1"), `PASS 404 JSON from the API (code "not_found", requestId "smoke-test-1")`},
+		{"the load balancer answers", http.HandlerFunc(loadBalancer404), `PASS 404 JSON from the load balancer (code "not_found")`},
+		{"text 404", http.NotFoundHandler(), `FAIL GET /_smoke/not-found: 404 "text/plain; charset=utf-8" 404 page not found, want 404 application/json {"error":{"code":"not_found","message":…}}`},
+		{"JSON 404 in another shape", respond(404, `{"message":"Not Found"}`), `FAIL GET /_smoke/not-found: 404 "application/json; charset=utf-8" {"message":"Not Found"}`},
+		{"another error code", respond(404, `{"error":{"code":"gone","message":"Gone"}}`), `FAIL GET /_smoke/not-found: 404`},
+		{"answered 200", respond(200, `{"hello":"world"}`), `FAIL GET /_smoke/not-found: 200`},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := serve(t, tt.handler)
-			detail, err := checkNotFound()(context.Background(), testClient(nil, ""), mustParse(t, ts.URL))
-			assertOutcome(t, detail, err, tt.wantErr, tt.result)
+			assertOutcome(t, tt.want)(testProber(t, serve(t, tt.handler).URL, "", nil).notFound(t.Context()))
 		})
 	}
 }
 
-func TestCheckTLS(t *testing.T) {
-	ts, pool := serveTLS(t, standIn("v1"))
-	addr := ts.Listener.Addr().String()
+func TestCertificate(t *testing.T) {
+	ts, roots := serveTLS(t, api("v1"))
+	host := strings.TrimPrefix(ts.URL, "https://")
 	notAfter := ts.Certificate().NotAfter
-	tenDaysLeft := func() time.Time { return notAfter.Add(-10*24*time.Hour - time.Hour) }
-
-	tests := []struct {
-		name    string
-		roots   bool // trust the server's certificate
-		base    string
-		now     func() time.Time
-		result  string
-		wantErr bool
+	expires := "expires " + notAfter.UTC().Format(time.DateOnly)
+	for _, tt := range []struct {
+		name, base string
+		roots      *x509.CertPool
+		now        time.Time
+		want       string
 	}{
-		{
-			name:   "valid for the host",
-			roots:  true,
-			base:   "https://api.example.com",
-			now:    time.Now,
-			result: `certificate valid for api.example.com, issued by "Acme Co", expires ` + notAfter.UTC().Format(time.DateOnly),
-		},
-		{
-			name:   "expiring soon is reported",
-			roots:  true,
-			base:   "https://api.example.com",
-			now:    tenDaysLeft,
-			result: "(in 10 days); renew it soon",
-		},
-		{
-			name:    "not trusted by the system roots",
-			base:    "https://api.example.com",
-			now:     time.Now,
-			result:  "certificate",
-			wantErr: true,
-		},
-		{
-			name:    "issued for another host",
-			roots:   true,
-			base:    "https://api.example.org",
-			now:     time.Now,
-			result:  "api.example.org",
-			wantErr: true,
-		},
-	}
-	for _, tt := range tests {
+		{"trusted", ts.URL, roots, notAfter.Add(-100 * 24 * time.Hour), "PASS certificate valid for 127.0.0.1, issued by O=Acme Co, " + expires + " (in 100 days)"},
+		{"expiring soon", ts.URL, roots, notAfter.Add(-10*24*time.Hour - time.Hour), "PASS certificate valid for 127.0.0.1, issued by O=Acme Co, " + expires + " (in 10 days); renew it soon"},
+		{"unknown CA", ts.URL, nil, time.Now(), "FAIL TLS connection to " + host + ": "},
+		{"issued for another host", strings.Replace(ts.URL, "127.0.0.1", "localhost", 1), roots, time.Now(), "FAIL TLS connection to localhost:"},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var roots = pool
-			if !tt.roots {
-				roots = nil
-			}
-			detail, err := checkTLS(tt.now)(context.Background(), testClient(roots, addr), mustParse(t, tt.base))
-			assertOutcome(t, detail, err, tt.wantErr, tt.result)
+			p := testProber(t, tt.base, "", tt.roots)
+			p.now = func() time.Time { return tt.now }
+			assertOutcome(t, tt.want)(p.certificate(t.Context()))
 		})
 	}
-
-	t.Run("plain HTTP", func(t *testing.T) {
-		plain := serve(t, standIn("v1"))
-		_, err := checkTLS(time.Now)(context.Background(), testClient(nil, ""), mustParse(t, plain.URL))
-		if err == nil || !strings.Contains(err.Error(), "without TLS") {
-			t.Errorf("error = %v, want one saying the server answered without TLS", err)
-		}
-	})
 }
 
-func TestCheckRedirect(t *testing.T) {
-	base := "https://api.example.com"
-	tests := []struct {
-		name     string
-		status   int
-		location string
-		result   string
-		wantErr  bool
+func TestRedirect(t *testing.T) {
+	for _, tt := range []struct {
+		name, location string
+		status         int
+		want           string // FROM stands for the plain-HTTP URL
 	}{
-		{name: "301 to https", status: 301, location: "https://api.example.com/", result: "answers 301 to https://api.example.com/"},
-		{name: "301 to https with the default port", status: 301, location: "https://API.example.com:443/", result: "answers 301 to https://API.example.com:443/"},
-		{name: "302 is not permanent", status: 302, location: "https://api.example.com/", result: "status 302, want 301", wantErr: true},
-		{name: "301 to http", status: 301, location: "http://api.example.com/", result: "want https://api.example.com/", wantErr: true},
-		{name: "301 to another host", status: 301, location: "https://www.example.com/", result: "301 to https://www.example.com/", wantErr: true},
-		{name: "301 to another path", status: 301, location: "https://api.example.com/login", result: "want https://api.example.com/", wantErr: true},
-		{name: "relative Location", status: 301, location: "/", result: "want https://api.example.com/", wantErr: true},
-		{name: "served over plain HTTP", status: 200, result: "status 200, want 301", wantErr: true},
-	}
-	for _, tt := range tests {
+		{"301 to https", "https://api.example.com/", 301, "PASS FROM answers 301 to https://api.example.com/"},
+		{"301 to https on the default port", "https://API.example.com:443/", 301, "PASS FROM answers 301 to https://API.example.com:443/"},
+		{"302 is not permanent", "https://api.example.com/", 302, `FAIL GET FROM: 302 to "https://api.example.com/", want 301 to https://api.example.com/`},
+		{"301 to http", "http://api.example.com/", 301, `FAIL GET FROM: 301 to "http://api.example.com/"`},
+		{"301 to another host", "https://www.example.com/", 301, `FAIL GET FROM: 301 to "https://www.example.com/"`},
+		{"301 to another port", "https://api.example.com:8443/", 301, `FAIL GET FROM: 301 to "https://api.example.com:8443/"`},
+		{"301 to another path", "https://api.example.com/login", 301, `FAIL GET FROM: 301 to "https://api.example.com/login"`},
+		{"relative Location", "/", 301, `FAIL GET FROM: 301 to "/"`},
+		{"no redirect", "", 200, `FAIL GET FROM: 200 to ""`},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ts := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				if tt.location != "" {
 					w.Header().Set("Location", tt.location)
 				}
 				w.WriteHeader(tt.status)
 			}))
-			from := mustParse(t, ts.URL+"/")
-			detail, err := checkRedirect(from)(context.Background(), testClient(nil, ""), mustParse(t, base))
-			assertOutcome(t, detail, err, tt.wantErr, tt.result)
+			p := testProber(t, "https://api.example.com", "", nil)
+			p.redirectFrom, _ = url.Parse(ts.URL + "/")
+			assertOutcome(t, strings.ReplaceAll(tt.want, "FROM", ts.URL+"/"))(p.redirect(t.Context()))
 		})
 	}
 }
 
-func TestClientTagsRequests(t *testing.T) {
-	var (
-		mu  sync.Mutex
-		got []string
-	)
-	ts := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		got = append(got, r.Header.Get("X-Request-ID"))
+func TestRequestsCarryNumberedIDs(t *testing.T) {
+	ids := make(chan string, 2)
+	ts := serve(t, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		ids <- r.Header.Get("X-Request-ID")
 	}))
-	c := newClient(nil, time.Second, "smoke-abc")
+	p := testProber(t, ts.URL, "", nil)
 	for range 2 {
-		if _, _, err := get(context.Background(), c, mustParse(t, ts.URL)); err != nil {
+		if _, _, err := p.get(t.Context(), p.base); err != nil {
 			t.Fatal(err)
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if want := []string{"smoke-abc-1", "smoke-abc-2"}; strings.Join(got, ",") != strings.Join(want, ",") {
+	if got, want := <-ids+" "+<-ids, "smoke-test-1 smoke-test-2"; got != want {
 		t.Errorf("X-Request-ID = %q, want %q", got, want)
 	}
 }
 
-// assertOutcome checks a check's result: an error exactly when wantErr, and the detail (or the
-// error's text) containing want.
-func assertOutcome(t *testing.T, detail string, err error, wantErr bool, want string) {
+func TestLoadRoots(t *testing.T) {
+	dir := t.TempDir()
+	notPEM := filepath.Join(dir, "not.pem")
+	if err := os.WriteFile(notPEM, []byte("hello"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ file, want string }{
+		{filepath.Join(dir, "missing.pem"), "read -ca-file: open " + filepath.Join(dir, "missing.pem")},
+		{notPEM, "read -ca-file " + notPEM + ": no PEM certificate in it"},
+	} {
+		if _, err := loadRoots(tt.file); err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("loadRoots(%s) error = %v, want %q", tt.file, err, tt.want)
+		}
+	}
+}
+
+// assertOutcome returns a function that fails the test unless a probe's outcome starts with want.
+func assertOutcome(t *testing.T, want string) func(string, error) {
 	t.Helper()
-	if got := err != nil; got != wantErr {
-		t.Fatalf("error = %v, want error %v", err, wantErr)
-	}
-	got := detail
-	if err != nil {
-		got = err.Error()
-	}
-	if !strings.Contains(got, want) {
-		t.Errorf("result = %q, want it to contain %q", got, want)
+	return func(detail string, err error) {
+		t.Helper()
+		if got := outcome(detail, err); !strings.HasPrefix(got, want) {
+			t.Errorf("outcome = %q\nwant it to start with %q", got, want)
+		}
 	}
 }
