@@ -53,24 +53,28 @@ lint: _shellcheck
 fmt:
     gofmt -l -w .
 
+# Check every prerequisite of `just up` at once: one line each, ok or what is missing and the fix
+doctor:
+    @infra/doctor/doctor.sh
+
 # Show what `just up` would change in the stack (creates the stack and the local backend on first use)
-preview *args: _docker stack-init
+preview *args: doctor stack-init
     pulumi preview --stack "$STACK" "$@"
 
 # Build the image, push it and roll the service: deploy the stack (creates it on first use)
-up *args: _docker stack-init
+up *args: doctor stack-init
     pulumi up --stack "$STACK" "$@"
 
 # Delete every resource of the stack (asks first)
-destroy *args: _pulumi
+destroy *args: (_require "pulumi" "backend")
     pulumi destroy --stack "$STACK" "$@"
 
 # Print the service URL
-url: _pulumi
+url: (_require "pulumi" "backend")
     @pulumi stack output url --stack "$STACK"
 
 # Follow the service's logs in CloudWatch, from `since` ago (e.g. 10m, 2h, 2026-01-31T09:00:00Z)
-logs since="10m": _pulumi _aws
+logs since="10m": (_require "pulumi" "backend" "aws")
     #!/usr/bin/env bash
     set -euo pipefail
     group="$(pulumi stack output logGroupName --stack "$STACK")"
@@ -82,7 +86,7 @@ smoke *args:
     go run ./infra/smoke -stack "$STACK" "$@"
 
 # Restart every task on the current task definition (e.g. after rotating a secret), then wait until stable
-redeploy: _pulumi _aws
+redeploy: (_require "pulumi" "backend" "aws")
     #!/usr/bin/env bash
     set -euo pipefail
     cluster="$(pulumi stack output clusterName --stack "$STACK")"
@@ -105,75 +109,33 @@ redeploy: _pulumi _aws
     echo "redeploy: deployment $id completed"
 
 # Create the stack (default dev) unless it exists; logs in to the local file backend when not logged in anywhere
-stack-init: _pulumi
+stack-init: (_require "pulumi")
     #!/usr/bin/env bash
     set -euo pipefail
+    # doctor's backend check exits 0 when logged in, 2 (a warning) when no backend is set up at all,
+    # and 1 when one is set up but fails: then starting an empty state would lose the deployed one.
+    status=0
+    report="$(infra/doctor/doctor.sh backend 2>&1)" || status=$?
+    if (( status == 2 )); then
+      echo "pulumi: not logged in to any backend, so using the local file backend: pulumi login --local"
+      echo "pulumi: state is kept in ${PULUMI_HOME:-~/.pulumi}; back it up, or move to S3 or Pulumi Cloud (README.md, State backend)"
+      pulumi login --local
+    elif (( status != 0 )); then
+      echo "$report" >&2
+      exit 1
+    fi
     if pulumi stack select --non-interactive "$STACK" >/dev/null 2>&1; then
       exit 0
     fi
     backend="$(pulumi whoami --verbose --non-interactive 2>/dev/null | sed -n 's/^Backend URL: *//p')"
     echo "stack-init: creating stack $STACK on ${backend:-the current backend}"
-    if [[ -n "$backend" && "$backend" != https://* && -z "${PULUMI_CONFIG_PASSPHRASE+set}" && -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]]; then
-      echo "stack-init: this backend encrypts the stack's secrets with a passphrase. Pulumi asks for it now and on" >&2
-      echo "  every later command; to stop the prompts, export PULUMI_CONFIG_PASSPHRASE_FILE=<file holding it>" >&2
-      echo "  (or PULUMI_CONFIG_PASSPHRASE). Keep it safe: without it the stack's secrets cannot be read." >&2
-    fi
+    # A passphrase warning is printed and Pulumi asks for it; an unreadable passphrase file stops here.
+    infra/doctor/doctor.sh passphrase || (( $? == 2 ))
     pulumi stack init "$STACK"
 
-# Fails unless the pulumi CLI is installed and logged in; logs in to ~/.pulumi when no backend is set up at all
-_pulumi:
-    #!/usr/bin/env bash
-    set -euo pipefail
-    if ! command -v pulumi >/dev/null 2>&1; then
-      echo "error: the pulumi CLI is not installed: brew install pulumi/tap/pulumi, or curl -fsSL https://get.pulumi.com | sh" >&2
-      exit 1
-    fi
-    if pulumi whoami --non-interactive >/dev/null 2>&1; then
-      exit 0
-    fi
-    credentials="${PULUMI_HOME:-$HOME/.pulumi}/credentials.json"
-    if [[ -n "${PULUMI_BACKEND_URL:-}${PULUMI_ACCESS_TOKEN:-}" ]] || grep -Eq '"current": *"[^"]' "$credentials" 2>/dev/null; then
-      echo "error: pulumi has a backend configured but cannot use it:" >&2
-      pulumi whoami --non-interactive >&2 || true
-      echo "Fix that login (pulumi login <backend>); starting an empty state elsewhere would lose track of deployed resources." >&2
-      exit 1
-    fi
-    echo "pulumi: not logged in to any backend, so using the local file backend: pulumi login --local"
-    echo "pulumi: state is kept in ${PULUMI_HOME:-~/.pulumi}; back it up, or move to S3 or Pulumi Cloud (README.md, State backend)"
-    pulumi login --local
-
-# Fails unless Docker with buildx is running (skipped when the stack deploys a prebuilt `image`)
-_docker: _pulumi
-    #!/usr/bin/env bash
-    set -euo pipefail
-    if pulumi config get image --stack "$STACK" >/dev/null 2>&1; then
-      exit 0
-    fi
-    if ! command -v docker >/dev/null 2>&1; then
-      echo "error: docker is not installed; \`just up\` builds the image with Docker and buildx (README.md, Prerequisites)" >&2
-      exit 1
-    fi
-    if ! docker info >/dev/null 2>&1; then
-      echo "error: the Docker daemon is not running: start Docker Desktop, \`colima start\` or \`sudo systemctl start docker\`" >&2
-      exit 1
-    fi
-    if ! docker buildx version >/dev/null 2>&1; then
-      echo "error: docker buildx is missing: install the buildx plugin (README.md, Troubleshooting)" >&2
-      exit 1
-    fi
-
-# Fails unless the AWS CLI v2 is installed
-_aws:
-    #!/usr/bin/env bash
-    set -euo pipefail
-    if ! command -v aws >/dev/null 2>&1; then
-      echo "error: the AWS CLI is not installed (README.md, Prerequisites)" >&2
-      exit 1
-    fi
-    if [[ "$(aws --version 2>&1)" == aws-cli/1.* ]]; then
-      echo "error: these recipes need the AWS CLI v2 (\`aws logs tail\`); found $(aws --version 2>&1)" >&2
-      exit 1
-    fi
+# Fails with doctor's line for each named check that is not ok (infra/doctor/doctor.sh lists them)
+_require +checks:
+    @infra/doctor/doctor.sh "$@"
 
 # Runs shellcheck on every tracked shell script and on the justfile's bash recipes
 _shellcheck:
