@@ -7,11 +7,13 @@ import (
 )
 
 // Step is what ECS answers at one poll: the service DescribeServices returns and the tasks
-// ListTasks and DescribeTasks return, or, when Err is set, the error DescribeServices returns.
+// ListTasks and DescribeTasks return, or, when Err is set, the error DescribeServices returns
+// (and when TasksErr is set, the error ListTasks returns).
 type Step struct {
-	Service Service
-	Tasks   []Task
-	Err     *APIError
+	Service  Service
+	Tasks    []Task
+	Err      *APIError
+	TasksErr *APIError
 }
 
 // Service is the part of an ECS Service the deployment watch reads.

@@ -136,6 +136,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case step.Err != nil && op == "DescribeServices":
 		s.fail(w, step.Err)
+	case step.TasksErr != nil && op == "ListTasks":
+		s.fail(w, step.TasksErr)
 	case !names(req.Cluster, step.Service.ClusterArn):
 		s.fail(w, &APIError{Code: "ClusterNotFoundException", Message: "Cluster not found."})
 	case op == "DescribeServices":

@@ -99,6 +99,7 @@ type run struct {
 	timeout time.Duration
 	cluster string
 	service string
+	ctx     context.Context
 }
 
 // result is what a run returned, logged and asked ECS.
@@ -133,7 +134,7 @@ func (r run) watch(t *testing.T) result {
 		Clock:          clk,
 		Log:            func(line string) { logs = append(logs, line) },
 	}
-	err = w.Run(context.Background())
+	err = w.Run(or(r.ctx, context.Background()))
 	return result{err: err, logs: logs, fake: fake}
 }
 

@@ -122,13 +122,11 @@ func (w *Watch) timedOut(ctx context.Context, svc *types.Service, f *follow, las
 	if svc == nil {
 		return fmt.Errorf("no answer from ECS about service %s within %s: %w", w.Service, w.Timeout, lastErr)
 	}
+	// The last poll judged the followed deployment still running, so ECS lists it.
+	d := find(svc, f.id)
 	var r report
-	if d := find(svc, f.id); d != nil {
-		r.addf("Deployment %s of service %s did not finish within %s.", describeDeployment(d), w.Service, w.Timeout)
-		r.reason(d)
-	} else {
-		r.addf("Deployment %s of service %s did not finish within %s.", f.id, w.Service, w.Timeout)
-	}
+	r.addf("Deployment %s of service %s did not finish within %s.", describeDeployment(d), w.Service, w.Timeout)
+	r.reason(d)
 	w.details(ctx, &r, svc, func(t types.Task) bool { return aws.ToString(t.StartedBy) == f.id })
 	r.add(recoverTimeout)
 	if lastErr != nil {

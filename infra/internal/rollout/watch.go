@@ -157,7 +157,7 @@ func (w *Watch) describe(ctx context.Context) (*types.Service, time.Duration, er
 
 // singleAttempt turns the SDK's own retries off for a call: the watch retries on its Clock, so
 // that only its timeout ends a deploy.
-func singleAttempt(o *ecs.Options) { o.RetryMaxAttempts = 1 }
+func singleAttempt(o *ecs.Options) { o.Retryer = aws.NopRetryer{} }
 
 // transient reports whether the SDK's standard retryer would retry err (throttling, 5xx,
 // timeouts, connection errors).

@@ -1,10 +1,13 @@
 package rollout_test
 
 import (
+	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/smithy-go"
 
@@ -296,5 +299,69 @@ func TestWatchRecoversFromALateRollbackWithRefresh(t *testing.T) {
 	refreshed := run{start: start, steps: []ecsfake.Step{step(redeploy, draining), step(completed)}}.watch(t)
 	if refreshed.err != nil {
 		t.Fatalf("watch after `pulumi up --refresh`: %v", refreshed.err)
+	}
+}
+
+func TestWatchFailsWhenItsDeploymentDisappears(t *testing.T) {
+	for name, c := range map[string]struct {
+		then ecsfake.Step
+		want string
+	}{
+		"rolled back between two polls": {
+			step(rollback(6, "IN_PROGRESS")),
+			"Deployment ecs-svc/2222 (gin-fargate-dev:7) of service gin-fargate-dev-service is no longer listed before it " +
+				"completed: the PRIMARY deployment is now ecs-svc/3333 (gin-fargate-dev:6)",
+		},
+		"service deleted": {
+			step(),
+			"Deployment ecs-svc/2222 (gin-fargate-dev:7) of service gin-fargate-dev-service is no longer listed before it " +
+				"completed, and the service has no PRIMARY deployment.",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := run{steps: []ecsfake.Step{step(ours("IN_PROGRESS", 1, 1, 0)), c.then}}.watch(t)
+			wantError(t, r.err, c.want)
+		})
+	}
+}
+
+func TestWatchErrorStaysShort(t *testing.T) {
+	long := strings.Repeat("a container reason that goes on ", 100)
+	failing := step(failedWith(ours("IN_PROGRESS", 0, 0, 3), "ACTIVE", circuitBreaker), rollback(6, "IN_PROGRESS"))
+	for i := range 10 {
+		task := exitedTask("ecs-svc/2222")
+		task.TaskArn += strconv.Itoa(i)
+		task.Containers[0].Reason = long
+		failing.Tasks = append(failing.Tasks, task)
+		failing.Service.Events = append(failing.Service.Events, ecsfake.Event{CreatedAt: at(time.Minute), Message: long})
+	}
+	r := run{steps: []ecsfake.Step{failing}}.watch(t)
+	lines := strings.Split(r.err.Error(), "\n")
+	if len(lines) > 12 {
+		t.Errorf("error has %d lines, want at most 12 (3 tasks, 3 events):\n%v", len(lines), r.err)
+	}
+	for _, l := range lines {
+		if n := utf8.RuneCountInString(l); n > 400 {
+			t.Errorf("error line of %d characters, want at most 400: %.80s…", n, l)
+		}
+	}
+}
+
+func TestWatchReportsWhenStoppedTasksCannotBeListed(t *testing.T) {
+	failing := step(failedWith(ours("IN_PROGRESS", 0, 0, 3), "ACTIVE", circuitBreaker), rollback(6, "IN_PROGRESS"))
+	failing.TasksErr = &ecsfake.APIError{Code: "AccessDeniedException", Message: "not authorized to perform: ecs:ListTasks"}
+	r := run{steps: []ecsfake.Step{failing}}.watch(t)
+	wantError(t, r.err,
+		"ECS rolled back deployment ecs-svc/2222",
+		"(stopped tasks unavailable: AccessDeniedException: not authorized to perform: ecs:ListTasks)",
+	)
+}
+
+func TestWatchStopsWhenCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := run{ctx: ctx, steps: []ecsfake.Step{step(ours("IN_PROGRESS", 0, 2, 0))}}.watch(t)
+	if !errors.Is(r.err, context.Canceled) {
+		t.Errorf("watch returned %v, want context.Canceled", r.err)
 	}
 }
