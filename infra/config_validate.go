@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gin-fargate/gin-fargate/app/contract"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -28,10 +29,10 @@ var (
 	ecrHostPattern = regexp.MustCompile(`^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$`)
 	// reservedEnv are set by the program from other keys; the value says which.
 	reservedEnv = map[string]string{
-		"PORT":             "containerPort",
-		"APP_VERSION":      "the image tag",
-		"SHUTDOWN_TIMEOUT": "the task's stopTimeout",
-		"TRUSTED_PROXIES":  "vpcCidr",
+		contract.EnvPort:            "containerPort",
+		contract.EnvAppVersion:      "the image tag",
+		contract.EnvShutdownTimeout: "the task's stopTimeout",
+		contract.EnvTrustedProxies:  "vpcCidr",
 	}
 	// secretLikeEnv are name fragments that mark a value as a secret (Security Hub ECS.8, Trivy AVD-AWS-0036).
 	secretLikeEnv = []string{"PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY",

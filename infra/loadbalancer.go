@@ -6,7 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/gin-fargate/gin-fargate/app/contract"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
@@ -22,7 +24,6 @@ const (
 	healthyThreshold       = 2
 	unhealthyThreshold     = 3
 	deregistrationDelaySec = 15
-	albIdleTimeoutSec      = 60 // the app's idle timeout is longer, or the ALB sees sporadic 502s
 	httpPort               = 80
 	firstPathRulePriority  = 100
 	maxConditionValues     = 5 // an ALB rule holds at most 5 condition values in all,
@@ -120,11 +121,11 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		SecurityGroups:           pulumi.StringArray{l.SecurityGroup.ID()},
 		DropInvalidHeaderFields:  pulumi.Bool(true),
 		DesyncMitigationMode:     pulumi.String("defensive"),
-		IdleTimeout:              pulumi.Int(albIdleTimeoutSec),
+		IdleTimeout:              pulumi.Int(int(contract.ALBIdleTimeout / time.Second)),
 		EnableDeletionProtection: pulumi.Bool(args.DeletionProtection),
 		EnableHttp2:              pulumi.Bool(true),
 		EnableWafFailOpen:        pulumi.Bool(false),
-		XffHeaderProcessingMode:  pulumi.String("append"),
+		XffHeaderProcessingMode:  pulumi.String(contract.ALBXFFMode),
 		PreserveHostHeader:       pulumi.Bool(false),
 		Tags:                     pulumi.StringMap{"Name": pulumi.String(args.NamePrefix)},
 	}
@@ -304,9 +305,9 @@ func ipAddressType(ipv6 bool) string {
 // listener has exactly one action, a permanent redirect to HTTPS on 443 that keeps the host, path
 // and query (ELB.1, CKV2_AWS_20). The serving listener's default action is the JSON 404.
 func (l *LoadBalancer) addListeners(ctx *pulumi.Context, name string, args *LoadBalancerArgs, parent pulumi.ResourceOption) error {
-	body, err := notFoundBody()
+	body, err := errorBody(contract.CodeNotFound, "no route for this path")
 	if err != nil {
-		return err
+		return fmt.Errorf("encode not-found body: %w", err)
 	}
 	notFound := lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
 		Type: pulumi.String("fixed-response"),
@@ -424,14 +425,8 @@ func pathWildcards(p string) int {
 	return strings.Count(p, "*") + strings.Count(p, "?")
 }
 
-// notFoundBody is the load balancer's answer to a request no rule forwards: the API's error shape.
-func notFoundBody() (string, error) {
-	b, err := json.Marshal(map[string]map[string]string{"error": {
-		"code":    "not_found",
-		"message": "no route for this path",
-	}})
-	if err != nil {
-		return "", fmt.Errorf("encode not-found body: %w", err)
-	}
-	return string(b), nil
+// errorBody is an answer the load balancer or the web ACL writes itself, in the API's error shape.
+func errorBody(code, message string) (string, error) {
+	b, err := json.Marshal(contract.ErrorResponse{Error: contract.ErrorBody{Code: code, Message: message}})
+	return string(b), err
 }

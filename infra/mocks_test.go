@@ -677,6 +677,18 @@ func (m *mockCloud) named(t *testing.T, typ, name string) *resourceRecord {
 	return nil
 }
 
+// byID returns the record of a type with the given ID, failing the test if none.
+func (m *mockCloud) byID(t *testing.T, typ, id string) *resourceRecord {
+	t.Helper()
+	for _, r := range m.all(typ) {
+		if r.ID == id {
+			return r
+		}
+	}
+	t.Fatalf("no %s with ID %s", typ, id)
+	return nil
+}
+
 // byURN returns the record with a URN, or nil.
 func (m *mockCloud) byURN(urn string) *resourceRecord {
 	for _, r := range m.records() {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gin-fargate/gin-fargate/app/contract"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -14,12 +15,6 @@ import (
 
 const (
 	containerName = "app"
-	// containerUser is distroless's numeric nonroot user (Security Hub ECS.20).
-	containerUser = "65532:65532"
-	// shutdownTimeout is how long the app drains in-flight requests after SIGTERM; stopTimeout
-	// gives it a few seconds more before ECS sends SIGKILL (Fargate allows at most 120 s).
-	shutdownTimeout = 20 * time.Second
-	stopTimeout     = shutdownTimeout + 5*time.Second
 	// The container health check runs the binary's health-check mode (the image has no shell).
 	containerHealthIntervalSec = 5
 	containerHealthTimeoutSec  = 3
@@ -38,9 +33,6 @@ const (
 	fargateWeight       = 1
 	fargateSpotWeight   = 3
 )
-
-// healthCheckCommand is the ECS container health check: the app binary's health-check mode.
-var healthCheckCommand = []string{"CMD", "/api", "-healthcheck"}
 
 // Service is the API on ECS Fargate: the cluster, its log group, the two IAM roles, the task
 // definition and the service behind the load balancer's target group.
@@ -428,14 +420,14 @@ type (
 
 // appEnvironment is the app's environment: the contract's variables plus the configured env.
 func appEnvironment(args *ServiceArgs) []keyValue {
-	env := map[string]string{"LOG_LEVEL": defaultLogLevel}
+	env := map[string]string{contract.EnvLogLevel: defaultLogLevel}
 	for k, v := range args.Env {
 		env[k] = v
 	}
-	env["PORT"] = strconv.Itoa(args.ContainerPort)
-	env["APP_VERSION"] = args.AppVersion
-	env["SHUTDOWN_TIMEOUT"] = shutdownTimeout.String()
-	env["TRUSTED_PROXIES"] = args.TrustedProxies
+	env[contract.EnvPort] = strconv.Itoa(args.ContainerPort)
+	env[contract.EnvAppVersion] = args.AppVersion
+	env[contract.EnvShutdownTimeout] = contract.ShutdownTimeout.String()
+	env[contract.EnvTrustedProxies] = args.TrustedProxies
 	out := make([]keyValue, 0, len(env))
 	for _, k := range sortedKeys(env) {
 		out = append(out, keyValue{Name: k, Value: env[k]})
@@ -457,7 +449,8 @@ func containerDefinitions(args *ServiceArgs, image, logGroup string, secrets map
 		Essential:              true,
 		Privileged:             false,
 		ReadonlyRootFilesystem: true,
-		User:                   containerUser,
+		// The image's numeric nonroot user (Security Hub ECS.20).
+		User: contract.User,
 		PortMappings: []portMapping{{
 			Name:          "http",
 			ContainerPort: args.ContainerPort,
@@ -472,13 +465,13 @@ func containerDefinitions(args *ServiceArgs, image, logGroup string, secrets map
 			Capabilities:       capabilities{Drop: []string{"ALL"}},
 		},
 		HealthCheck: healthCheck{
-			Command:     healthCheckCommand,
+			Command:     []string{"CMD", contract.BinaryPath, contract.HealthcheckFlag},
 			Interval:    containerHealthIntervalSec,
 			Timeout:     containerHealthTimeoutSec,
 			Retries:     containerHealthRetries,
 			StartPeriod: containerHealthStartSec,
 		},
-		StopTimeout: int(stopTimeout / time.Second),
+		StopTimeout: int(contract.StopTimeout / time.Second),
 		LogConfiguration: logConfiguration{
 			LogDriver: "awslogs",
 			Options: map[string]string{

@@ -1,9 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 
+	"github.com/gin-fargate/gin-fargate/app/contract"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/wafv2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -57,10 +57,7 @@ func NewWebACL(ctx *pulumi.Context, name string, args *WebACLArgs, opts ...pulum
 			SampledRequestsEnabled:   pulumi.Bool(true),
 		}
 	}
-	body, err := json.Marshal(map[string]map[string]string{"error": {
-		"code":    "too_many_requests",
-		"message": "too many requests from this address; retry in a few minutes",
-	}})
+	body, err := errorBody(contract.CodeTooManyRequests, "too many requests from this address; retry in a few minutes")
 	if err != nil {
 		return nil, fmt.Errorf("encode rate-limit body: %w", err)
 	}
@@ -104,7 +101,7 @@ func NewWebACL(ctx *pulumi.Context, name string, args *WebACLArgs, opts ...pulum
 		CustomResponseBodies: wafv2.WebAclCustomResponseBodyArray{&wafv2.WebAclCustomResponseBodyArgs{
 			Key:         pulumi.String(wafRateLimitedBody),
 			ContentType: pulumi.String("APPLICATION_JSON"),
-			Content:     pulumi.String(string(body)),
+			Content:     pulumi.String(body),
 		}},
 		Rules: rules,
 		VisibilityConfig: &wafv2.WebAclVisibilityConfigArgs{
