@@ -47,14 +47,13 @@ const (
 )
 
 const (
-	configSecretsKey      = "secrets"
-	maxPaths              = 50
-	maxEnvVars            = 100
-	maxSecrets            = 50
-	maxRequestsPerTarget  = 1000000
-	maxTaskCount          = 1000
-	maxHealthCheckPathLen = 1024
-	maxPathPatternLen     = 128
+	configSecretsKey     = "secrets"
+	maxPaths             = 50
+	maxEnvVars           = 100
+	maxSecrets           = 50
+	maxRequestsPerTarget = 1000000
+	maxTaskCount         = 1000
+	maxPathPatternLen    = 128
 	// maxSecretBytes is the largest value Secrets Manager stores as a secret string.
 	maxSecretBytes = 65536
 )
@@ -72,7 +71,6 @@ type stackConfig struct {
 	// RequestsPerTarget is the autoscaling target of requests per task per minute.
 	RequestsPerTarget int
 	ContainerPort     int
-	HealthCheckPath   string
 	AvailabilityZones int
 	VpcCIDR           netip.Prefix
 	Egress            egressMode
@@ -137,7 +135,6 @@ func parseConfig(src configSource) (*stackConfig, error) {
 		MaxCount:           r.integer("maxCount", 10),
 		RequestsPerTarget:  r.integer("requestsPerTarget", 1000),
 		ContainerPort:      r.integer("containerPort", 8080),
-		HealthCheckPath:    r.str("healthCheckPath", "/healthz"),
 		AvailabilityZones:  r.integer("availabilityZones", 2),
 		Egress:             egressMode(r.str("egress", string(egressNATPerAZ))),
 		LogRetentionDays:   r.integer("logRetentionDays", 30),
@@ -168,7 +165,7 @@ func parseConfig(src configSource) (*stackConfig, error) {
 			c.RequestsPerTarget, maxRequestsPerTarget)
 	}
 	validatePort(r, "containerPort", c.ContainerPort)
-	validateHealthCheckPath(r, c.HealthCheckPath)
+	refuseRemovedKeys(r)
 	if c.AvailabilityZones < 2 || c.AvailabilityZones > 3 {
 		r.fail("availabilityZones", "%d is not allowed; allowed: 2 or 3", c.AvailabilityZones)
 	}

@@ -131,10 +131,15 @@ func validatePort(r *configReader, name string, port int) {
 	}
 }
 
-func validateHealthCheckPath(r *configReader, path string) {
-	if len(path) > maxHealthCheckPathLen || !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " \t*?#") {
-		r.fail("healthCheckPath", "%q is not allowed; allowed: an absolute URL path starting with / (no spaces, "+
-			"wildcards or fragments), at most %d characters", path, maxHealthCheckPathLen)
+// removedHealthCheckPathKey was the health checks' path. The API serves its health check at the
+// contract's path only, so any other value took every task down; the CLI passes a key Pulumi.yaml
+// no longer declares on without a word, so a stack that still sets it is refused.
+const removedHealthCheckPathKey = "healthCheckPath"
+
+func refuseRemovedKeys(r *configReader) {
+	if v, ok := r.raw(removedHealthCheckPathKey); ok {
+		r.fail(removedHealthCheckPathKey, "%q is no longer a setting: both health checks ask %s, the one path the "+
+			"API serves; remove it (pulumi config rm %s)", v, contract.HealthPath, removedHealthCheckPathKey)
 	}
 }
 

@@ -79,7 +79,6 @@ type LoadBalancerArgs struct {
 	// have, the container port from this load balancer.
 	TaskSecurityGroupID pulumi.StringInput
 	ContainerPort       int
-	HealthCheckPath     string
 	// Paths are the ALB path patterns forwarded to the service.
 	Paths              []string
 	DeletionProtection bool
@@ -157,7 +156,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 			Enabled:            pulumi.Bool(true),
 			Protocol:           pulumi.String(targetGroupProtocol),
 			Port:               pulumi.String("traffic-port"),
-			Path:               pulumi.String(args.HealthCheckPath),
+			Path:               pulumi.String(contract.HealthPath),
 			Matcher:            pulumi.String("200"),
 			Interval:           pulumi.Int(healthCheckIntervalSec),
 			Timeout:            pulumi.Int(healthCheckTimeoutSec),

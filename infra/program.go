@@ -128,7 +128,6 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		SubnetIDs:           network.PublicSubnetIDs,
 		TaskSecurityGroupID: network.TaskSecurityGroupID,
 		ContainerPort:       cfg.ContainerPort,
-		HealthCheckPath:     cfg.HealthCheckPath,
 		Paths:               cfg.Paths,
 		DeletionProtection:  cfg.DeletionProtection,
 		IPv6:                cfg.IPv6,
