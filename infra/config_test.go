@@ -156,6 +156,7 @@ func TestConfigRejects(t *testing.T) {
 		"env not an object":             {map[string]string{"env": `["A"]`}, nil, "env", []string{"not an object"}},
 		"env bad name":                  {map[string]string{"env": `{"1ST":"x"}`}, nil, "env", []string{`"1ST"`, "letters, digits and _"}},
 		"env reserved name":             {map[string]string{"env": `{"PORT":"9000"}`}, nil, "env", []string{"PORT", "containerPort"}},
+		"env service name":              {map[string]string{"env": `{"SERVICE_NAME":"api"}`}, nil, "env", []string{"SERVICE_NAME", "project's name"}},
 		"env ECS prefix":                {map[string]string{"env": `{"ECS_AGENT":"x"}`}, nil, "env", []string{"ECS_AGENT", "ECS_ prefix"}},
 		"env looks secret (ECS.8)":      {map[string]string{"env": `{"DB_PASSWORD":"hunter2"}`}, nil, "env", []string{"DB_PASSWORD", "put it in secrets", "ECS.8"}},
 		"env api key (ECS.8)":           {map[string]string{"env": `{"STRIPE_API_KEY":"k"}`}, nil, "env", []string{"STRIPE_API_KEY", "secrets"}},

@@ -31,6 +31,7 @@ var (
 	reservedEnv = map[string]string{
 		contract.EnvPort:            "containerPort",
 		contract.EnvAppVersion:      "the image tag",
+		contract.EnvServiceName:     "the project's name",
 		contract.EnvShutdownTimeout: "the task's stopTimeout",
 		contract.EnvTrustedProxies:  "vpcCidr",
 	}

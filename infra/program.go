@@ -202,6 +202,7 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		LogRetentionDays:  cfg.LogRetentionDays,
 		Image:             image.URI,
 		AppVersion:        image.Version,
+		AppName:           ctx.Project(),
 		PullRepositoryARN: image.PullRepositoryARN,
 		Env:               cfg.Env,
 		Secrets:           secretARNs,

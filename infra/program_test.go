@@ -555,6 +555,7 @@ func TestContainerEnvironment(t *testing.T) {
 		"TRUSTED_PROXIES":  "10.42.0.0/16",
 		"FEATURE_X":        "on",
 		"APP_VERSION":      mustTag(t, run.root, "linux/arm64"),
+		"SERVICE_NAME":     testProject,
 	}
 	for k, v := range want {
 		if env[k] != v {

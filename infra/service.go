@@ -75,6 +75,8 @@ type ServiceArgs struct {
 	// Image is the image reference the container runs; AppVersion is reported as APP_VERSION.
 	Image      pulumi.StringInput
 	AppVersion string
+	// AppName is the service the app reports (SERVICE_NAME): the Pulumi project's name.
+	AppName string
 	// PullRepositoryARN is the ECR repository the execution role may pull from; "" when none.
 	PullRepositoryARN pulumi.StringInput
 	// Env is extra plain environment for the app; TrustedProxies is the CIDR whose
@@ -426,6 +428,7 @@ func appEnvironment(args *ServiceArgs) []keyValue {
 	}
 	env[contract.EnvPort] = strconv.Itoa(args.ContainerPort)
 	env[contract.EnvAppVersion] = args.AppVersion
+	env[contract.EnvServiceName] = args.AppName
 	env[contract.EnvShutdownTimeout] = contract.ShutdownTimeout.String()
 	env[contract.EnvTrustedProxies] = args.TrustedProxies
 	out := make([]keyValue, 0, len(env))
