@@ -62,8 +62,8 @@ func TestAccessLogs(t *testing.T) {
 		}
 	})
 	t.Run("a bucket per stack, kept on destroy unless forceDelete", func(t *testing.T) {
-		if !strings.HasPrefix(bucket.str("bucketPrefix"), "gin-fargate-test-alb-logs-") || len(bucket.str("bucketPrefix")) > 37 {
-			t.Errorf("bucketPrefix = %q, want gin-fargate-test-alb-logs- within 37 characters", bucket.str("bucketPrefix"))
+		if want := run.prefix() + "-alb-logs-"; bucket.str("bucketPrefix") != want || len(want) > 37 {
+			t.Errorf("bucketPrefix = %q, want %s within 37 characters", bucket.str("bucketPrefix"), want)
 		}
 		if v, set := bucket.boolean("forceDestroy"); !set || v {
 			t.Errorf("forceDestroy = %v (set %v), want false", v, set)

@@ -29,9 +29,9 @@ func alarmsByName(run *stackRun) map[string]*resourceRecord {
 // alarm returns the alarm with a name suffix, failing the test if none.
 func alarm(t *testing.T, run *stackRun, suffix string) *resourceRecord {
 	t.Helper()
-	a, ok := alarmsByName(run)["gin-fargate-test-"+suffix]
+	a, ok := alarmsByName(run)[run.prefix()+"-"+suffix]
 	if !ok {
-		t.Fatalf("no alarm gin-fargate-test-%s among %v", suffix, sortedKeys(alarmsByName(run)))
+		t.Fatalf("no alarm %s-%s among %v", run.prefix(), suffix, sortedKeys(alarmsByName(run)))
 	}
 	return a
 }
@@ -48,7 +48,7 @@ func TestDeploymentAlarms(t *testing.T) {
 		t.Errorf("service alarms enable %v rollback %v, want both", enable, rollback)
 	}
 	names := svc.strs("alarms", "alarmNames")
-	if want := []string{"gin-fargate-test-target-5xx", "gin-fargate-test-unhealthy-hosts"}; !slices.Equal(names, want) {
+	if want := []string{run.prefix() + "-target-5xx", run.prefix() + "-unhealthy-hosts"}; !slices.Equal(names, want) {
 		t.Errorf("deployment alarms = %v, want %v", names, want)
 	}
 	declared := alarmsByName(run)
@@ -186,7 +186,7 @@ func TestNoHealthyHostsAlarm(t *testing.T) {
 		t.Error("no-healthy-hosts alarm is not declared after the service")
 	}
 	run := mustRun(t, withConfig(map[string]string{"minCount": "0", "desiredCount": "1"}))
-	if _, ok := alarmsByName(run)["gin-fargate-test-no-healthy-hosts"]; ok {
+	if _, ok := alarmsByName(run)[run.prefix()+"-no-healthy-hosts"]; ok {
 		t.Error("no-healthy-hosts alarm with minCount 0: an idle stack would page forever")
 	}
 }
@@ -324,7 +324,7 @@ func TestAlarmNamesAreDeterministic(t *testing.T) {
 		t.Errorf("alarm names differ between runs: %v and %v", got, want)
 	}
 	for name := range alarmsByName(a) {
-		if !strings.HasPrefix(name, "gin-fargate-test-") {
+		if !strings.HasPrefix(name, a.prefix()+"-") {
 			t.Errorf("alarm %s does not start with the stack's name prefix", name)
 		}
 	}

@@ -120,40 +120,40 @@ func loadConfig(ctx *pulumi.Context) (*stackConfig, error) {
 	})
 }
 
-// parseConfig reads every key of the stack, applies the defaults, and validates the values.
-// It reports every problem at once so one preview shows all that needs fixing.
+// parseConfig reads every key of the stack and validates the values. It reports every problem at
+// once so one preview shows all that needs fixing.
 func parseConfig(src configSource) (*stackConfig, error) {
 	r := &configReader{src: src}
 	region, _ := src.lookup("aws:region")
 	c := &stackConfig{
 		Region:             strings.TrimSpace(region),
-		Architecture:       architecture(r.str("architecture", string(archARM64))),
-		CPU:                r.integer("cpu", 256),
-		Memory:             r.integer("memory", 512),
-		DesiredCount:       r.integer("desiredCount", 2),
-		MinCount:           r.integer("minCount", 2),
-		MaxCount:           r.integer("maxCount", 10),
-		RequestsPerTarget:  r.integer("requestsPerTarget", 1000),
-		ContainerPort:      r.integer("containerPort", 8080),
-		AvailabilityZones:  r.integer("availabilityZones", 2),
-		Egress:             egressMode(r.str("egress", string(egressNATPerAZ))),
-		LogRetentionDays:   r.integer("logRetentionDays", 30),
-		ContainerInsights:  r.boolean("containerInsights", true),
-		Domain:             r.str("domain", ""),
-		HostedZone:         r.str("hostedZone", ""),
-		Paths:              r.strings("paths", []string{"/*"}),
-		DeletionProtection: r.boolean("deletionProtection", false),
+		Architecture:       architecture(r.str("architecture")),
+		CPU:                r.integer("cpu"),
+		Memory:             r.integer("memory"),
+		DesiredCount:       r.integer("desiredCount"),
+		MinCount:           r.integer("minCount"),
+		MaxCount:           r.integer("maxCount"),
+		RequestsPerTarget:  r.integer("requestsPerTarget"),
+		ContainerPort:      r.integer("containerPort"),
+		AvailabilityZones:  r.integer("availabilityZones"),
+		Egress:             egressMode(r.str("egress")),
+		LogRetentionDays:   r.integer("logRetentionDays"),
+		ContainerInsights:  r.boolean("containerInsights"),
+		Domain:             r.str("domain"),
+		HostedZone:         r.str("hostedZone"),
+		Paths:              r.strings("paths"),
+		DeletionProtection: r.boolean("deletionProtection"),
 		Env:                r.object("env"),
-		AlarmEmail:         r.str("alarmEmail", ""),
-		Spot:               r.boolean("spot", false),
-		IPv6:               r.boolean("ipv6", true),
-		ForceDelete:        r.boolean("forceDelete", false),
-		FlowLogs:           r.boolean("flowLogs", false),
-		AccessLogs:         r.boolean("accessLogs", false),
-		WAF:                r.boolean("waf", false),
+		AlarmEmail:         r.str("alarmEmail"),
+		Spot:               r.boolean("spot"),
+		IPv6:               r.boolean("ipv6"),
+		ForceDelete:        r.boolean("forceDelete"),
+		FlowLogs:           r.boolean("flowLogs"),
+		AccessLogs:         r.boolean("accessLogs"),
+		WAF:                r.boolean("waf"),
 	}
-	cidr := r.str("vpcCidr", "10.0.0.0/16")
-	image := r.str("image", "")
+	cidr := r.str("vpcCidr")
+	image := r.str("image")
 	secrets := r.object(configSecretsKey)
 
 	validateRegion(r, c.Region)

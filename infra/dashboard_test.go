@@ -55,7 +55,7 @@ func TestDashboard(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t, withConfig(map[string]string{"alarmEmail": "ops@example.com"}))
 	dash := run.one(t, dashboardType)
-	if got := dash.str("dashboardName"); got != "gin-fargate-test" {
+	if got := dash.str("dashboardName"); got != run.prefix() {
 		t.Errorf("dashboard name = %q, want the stack's prefix", got)
 	}
 	lb, tg := run.one(t, albType).output("arnSuffix"), run.one(t, targetGroupType).output("arnSuffix")
@@ -147,13 +147,13 @@ func TestDashboard(t *testing.T) {
 		for _, w := range d.Widgets {
 			if w.Type == "log" {
 				q, _ := w.Properties["query"].(string)
-				if !strings.HasPrefix(q, "SOURCE '/ecs/gin-fargate-test' |") {
+				if !strings.HasPrefix(q, "SOURCE '/ecs/"+run.prefix()+"' |") {
 					t.Errorf("log query %q does not read the app's log group", q)
 				}
 			}
 		}
 	})
-	if got, want := run.outputs["dashboardUrl"].Value, dashboardURL(testRegion, "gin-fargate-test"); got != want {
+	if got, want := run.outputs["dashboardUrl"].Value, dashboardURL(testRegion, run.prefix()); got != want {
 		t.Errorf("dashboardUrl = %v, want %s", got, want)
 	}
 }

@@ -9,7 +9,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-const repoURL = testAccount + ".dkr.ecr." + testRegion + ".amazonaws.com/gin-fargate-test"
+// repoURL is the URL of the stack's registry as the mock answers it.
+func repoURL(run *stackRun) string {
+	return testAccount + ".dkr.ecr." + testRegion + ".amazonaws.com/" + run.prefix()
+}
 
 func envOf(t *testing.T, container map[string]any) map[string]string {
 	t.Helper()
@@ -38,7 +41,7 @@ func TestImageBuildInputs(t *testing.T) {
 				{"platform", img.str("platform"), arch.platform()},
 				{"imageTag", img.str("imageTag"), tag},
 				{"args.VERSION", img.str("args", "VERSION"), tag},
-				{"repositoryUrl", img.str("repositoryUrl"), repoURL},
+				{"repositoryUrl", img.str("repositoryUrl"), repoURL(run)},
 			}
 			for _, c := range checks {
 				if c.got != c.want {
@@ -52,7 +55,7 @@ func TestImageBuildInputs(t *testing.T) {
 			if len(lookups) != 1 {
 				t.Fatalf("%d ECR image lookups, want 1", len(lookups))
 			}
-			if got, want := lookups[0].Args["repositoryName"].StringValue(), "gin-fargate-test"; got != want {
+			if got, want := lookups[0].Args["repositoryName"].StringValue(), run.prefix(); got != want {
 				t.Errorf("lookup repository = %q, want %q", got, want)
 			}
 			if got := lookups[0].Args["imageTag"].StringValue(); got != tag {
@@ -60,7 +63,7 @@ func TestImageBuildInputs(t *testing.T) {
 			}
 			c := run.container(t)
 			uri := run.outputs["imageUri"].Value.(string)
-			if !strings.HasPrefix(uri, repoURL+"@sha256:") {
+			if !strings.HasPrefix(uri, repoURL(run)+"@sha256:") {
 				t.Errorf("imageUri = %q, want the built image pinned by digest", uri)
 			}
 			if got := c["image"]; got != uri {
@@ -85,7 +88,7 @@ func TestExistingImageIsNotRebuilt(t *testing.T) {
 	if got := len(run.all(awsxImageType)); got != 0 {
 		t.Errorf("%d image builds declared for an image ECR holds, want 0", got)
 	}
-	want := repoURL + "@" + testDigest
+	want := repoURL(run) + "@" + testDigest
 	if got := run.container(t)["image"]; got != want {
 		t.Errorf("container image = %v, want %q", got, want)
 	}
@@ -126,7 +129,7 @@ func TestImageLookupFailureFailsTheProgram(t *testing.T) {
 	if err == nil {
 		t.Fatal("program ignored a failed ECR lookup")
 	}
-	for _, want := range []string{"look up image gin-fargate-test:", "AccessDeniedException"} {
+	for _, want := range []string{"look up image " + run.prefix() + ":", "AccessDeniedException"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}

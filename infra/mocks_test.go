@@ -19,7 +19,6 @@ import (
 )
 
 const (
-	testProject = "gin-fargate"
 	testStack   = "test"
 	testAccount = "123456789012"
 	testRegion  = "us-east-1"
@@ -69,6 +68,8 @@ type invokeRecord struct {
 // In preview mode every computed output is unknown, as in a real preview of a new stack.
 type mockCloud struct {
 	preview bool
+	// project is the project's name, from Pulumi.yaml.
+	project string
 
 	mu        sync.Mutex
 	invokes   map[string]invokeFunc
@@ -314,7 +315,7 @@ func (m *mockCloud) NewResource(args pulumi.MockResourceArgs) (string, resource.
 			rec.PropertyDeps[k] = deps.GetUrns()
 		}
 	}
-	rec.URN = string(mockURN(rec.Parent, rec.Type, rec.Name))
+	rec.URN = string(m.urn(rec.Parent, rec.Type, rec.Name))
 
 	id, state := m.answer(rec)
 	rec.ID, rec.State = id, state
@@ -324,13 +325,13 @@ func (m *mockCloud) NewResource(args pulumi.MockResourceArgs) (string, resource.
 	return id, state, nil
 }
 
-// mockURN is the URN the mock monitor gives a registration.
-func mockURN(parent, typ, name string) resource.URN {
+// urn is the URN the mock monitor gives a registration.
+func (m *mockCloud) urn(parent, typ, name string) resource.URN {
 	parentType := tokens.Type("")
 	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
 		parentType = p.QualifiedType()
 	}
-	return resource.NewURN(testStack, testProject, parentType, tokens.Type(typ), name)
+	return resource.NewURN(testStack, tokens.PackageName(m.project), parentType, tokens.Type(typ), name)
 }
 
 // answer returns the ID and state for a registration: the inputs plus the outputs AWS computes.
@@ -516,9 +517,6 @@ type runSettings struct {
 func withConfig(kv map[string]string) runOption {
 	return func(s *runSettings) {
 		for k, v := range kv {
-			if !strings.Contains(k, ":") {
-				k = testProject + ":" + k
-			}
 			s.config[k] = v
 		}
 	}
@@ -526,11 +524,7 @@ func withConfig(kv map[string]string) runOption {
 
 // withSecretConfig marks project keys as secret, as `pulumi config set --secret` does.
 func withSecretConfig(keys ...string) runOption {
-	return func(s *runSettings) {
-		for _, k := range keys {
-			s.secretKeys = append(s.secretKeys, testProject+":"+k)
-		}
-	}
+	return func(s *runSettings) { s.secretKeys = append(s.secretKeys, keys...) }
 }
 
 // asPreview runs the program as `pulumi preview` does on a new stack: every computed output is unknown.
@@ -559,7 +553,11 @@ type stackRun struct {
 	root    string
 }
 
-// runStack runs the program under m with the default test config (aws:region set) plus opts.
+// prefix is the name prefix of the stack's resources.
+func (r *stackRun) prefix() string { return namePrefix(r.project, testStack) }
+
+// runStack runs the program under m as the Pulumi CLI would with a stack file that sets
+// aws:region and opts' config: Pulumi.yaml's project name and defaults, then the stack's values.
 // It awaits every stack output before the run ends.
 func runStack(t *testing.T, m *mockCloud, opts ...runOption) (*stackRun, error) {
 	t.Helper()
@@ -570,6 +568,12 @@ func runStack(t *testing.T, m *mockCloud, opts ...runOption) (*stackRun, error) 
 	if s.rootDir == "" {
 		s.rootDir = writeSourceTree(t, nil)
 	}
+	proj := loadProject(t)
+	var secretKeys []string
+	for _, k := range s.secretKeys {
+		secretKeys = append(secretKeys, configKey(t, proj, k))
+	}
+	m.project = proj.Name.String()
 	m.preview = s.dryRun && !s.deployed
 	run := &stackRun{mockCloud: m, outputs: map[string]awaitedOutput{}, root: s.rootDir}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
@@ -586,9 +590,9 @@ func runStack(t *testing.T, m *mockCloud, opts ...runOption) (*stackRun, error) 
 			ctx.Export(name, o)
 		}
 		return nil
-	}, pulumi.WithMocks(testProject, testStack, m), func(ri *pulumi.RunInfo) {
-		ri.Config = s.config
-		ri.ConfigSecretKeys = s.secretKeys
+	}, pulumi.WithMocks(m.project, testStack, m), func(ri *pulumi.RunInfo) {
+		ri.Config = cliConfig(t, proj, s.config)
+		ri.ConfigSecretKeys = secretKeys
 		ri.DryRun = s.dryRun
 		ri.RootDirectory = s.rootDir
 	})

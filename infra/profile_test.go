@@ -35,16 +35,17 @@ func TestREADMEProductionProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := stackFileConfig(t, path)
+	proj := loadProject(t)
 	declared := map[string]bool{}
-	for _, k := range projectKeys(loadProject(t)) {
+	for _, k := range projectKeys(proj) {
 		declared[k] = true
 	}
 	for k := range cfg {
-		if name, ok := strings.CutPrefix(k, testProject+":"); ok && !declared[name] {
+		if name, ok := strings.CutPrefix(k, proj.Name.String()+":"); ok && !declared[name] {
 			t.Errorf("the profile sets %s, which Pulumi.yaml does not declare", k)
 		}
 	}
-	c, err := parseMap(cfg)
+	c, err := parseMap(t, cfg)
 	if err != nil {
 		t.Fatalf("the program rejects the profile: %v", err)
 	}

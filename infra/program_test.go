@@ -24,7 +24,7 @@ func TestEveryResourceUsesTheTaggedProvider(t *testing.T) {
 	if got := p.str("region"); got != testRegion {
 		t.Errorf("provider region = %q, want aws:region %q", got, testRegion)
 	}
-	for key, want := range map[string]string{"project": testProject, "stack": testStack, "managed-by": "pulumi"} {
+	for key, want := range map[string]string{"project": run.project, "stack": testStack, "managed-by": "pulumi"} {
 		if got := p.str("defaultTags", "tags", key); got != want {
 			t.Errorf("default tag %s = %q, want %q", key, got, want)
 		}
@@ -79,14 +79,14 @@ func TestOutputs(t *testing.T) {
 	want := map[string]string{
 		"url":                 "http://" + dns,
 		"loadBalancerDnsName": dns,
-		"repositoryUrl":       repoURL,
+		"repositoryUrl":       repoURL(run),
 		"clusterName":         run.one(t, clusterType).output("name"),
 		"serviceName":         run.one(t, serviceType).output("name"),
-		"logGroupName":        "/ecs/gin-fargate-test",
+		"logGroupName":        "/ecs/" + run.prefix(),
 		"imageUri":            run.container(t)["image"].(string),
 		"imageTag":            envOf(t, run.container(t))["APP_VERSION"],
 		"dashboardUrl": "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1" +
-			"#dashboards:name=gin-fargate-test",
+			"#dashboards:name=" + run.prefix(),
 		"taskDefinitionArn": run.one(t, taskDefType).output("arn"),
 	}
 	if len(run.outputs) != len(want) {
@@ -555,7 +555,7 @@ func TestContainerEnvironment(t *testing.T) {
 		"TRUSTED_PROXIES":  "10.42.0.0/16",
 		"FEATURE_X":        "on",
 		"APP_VERSION":      mustTag(t, run.root, "linux/arm64"),
-		"SERVICE_NAME":     testProject,
+		"SERVICE_NAME":     run.project,
 	}
 	for k, v := range want {
 		if env[k] != v {
@@ -591,8 +591,8 @@ func TestTaskSizeAndCount(t *testing.T) {
 	if got := run.one(t, serviceType).num("desiredCount"); got != 3 {
 		t.Errorf("desiredCount = %v, want 3", got)
 	}
-	if got := td.str("family"); got != "gin-fargate-test" {
-		t.Errorf("family = %q, want gin-fargate-test", got)
+	if got := td.str("family"); got != run.prefix() {
+		t.Errorf("family = %q, want %s", got, run.prefix())
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -16,13 +17,15 @@ func previousRevision(deployed string) string {
 // the exports included, as `pulumi up` runs it.
 func runProgram(t *testing.T, m *mockCloud, kv map[string]string) error {
 	t.Helper()
+	proj := loadProject(t)
 	cfg := map[string]string{"aws:region": testRegion}
 	for k, v := range kv {
-		cfg[testProject+":"+k] = v
+		cfg[k] = v
 	}
 	root := writeSourceTree(t, nil)
-	return pulumi.RunErr(program, pulumi.WithMocks(testProject, testStack, m), func(ri *pulumi.RunInfo) {
-		ri.Config = cfg
+	m.project = proj.Name.String()
+	return pulumi.RunErr(program, pulumi.WithMocks(m.project, testStack, m), func(ri *pulumi.RunInfo) {
+		ri.Config = cliConfig(t, proj, cfg)
 		ri.RootDirectory = root
 	})
 }
@@ -41,7 +44,7 @@ func TestRollbackFailsTheDeployment(t *testing.T) {
 	cluster := run.one(t, clusterType).output("name")
 	service := run.one(t, serviceType).output("name")
 	for _, want := range []string{
-		"deployment rolled back by ECS: service runs gin-fargate-test:0, expected gin-fargate-test:1",
+		fmt.Sprintf("deployment rolled back by ECS: service runs %[1]s:0, expected %[1]s:1", run.prefix()),
 		"aws ecs describe-services --cluster " + cluster + " --services " + service,
 		"just logs",
 	} {

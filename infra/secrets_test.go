@@ -97,7 +97,7 @@ func TestSecretsInSecretsManager(t *testing.T) {
 	run := mustRun(t, withSecrets()...)
 	secrets := map[string]*resourceRecord{}
 	for _, s := range run.all(secretType) {
-		env := strings.TrimSuffix(strings.TrimPrefix(s.str("namePrefix"), "gin-fargate-test/"), "-")
+		env := strings.TrimSuffix(strings.TrimPrefix(s.str("namePrefix"), run.prefix()+"/"), "-")
 		secrets[env] = s
 		if s.str("name") != "" {
 			t.Errorf("secret %s has a fixed name %q; a recreated stack would collide with it while it is pending deletion",

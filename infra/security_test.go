@@ -596,8 +596,8 @@ func TestRegistryControls(t *testing.T) {
 		}
 	})
 	t.Run("deterministic name and no force delete by default", func(t *testing.T) {
-		if repo.str("name") != "gin-fargate-test" {
-			t.Errorf("repository name = %q, want gin-fargate-test", repo.str("name"))
+		if repo.str("name") != run.prefix() {
+			t.Errorf("repository name = %q, want %s", repo.str("name"), run.prefix())
 		}
 		if v, set := repo.boolean("forceDelete"); !set || v {
 			t.Errorf("forceDelete = %v (set %v), want false", v, set)
