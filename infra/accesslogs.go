@@ -189,9 +189,5 @@ func lookupELBAccount(ctx *pulumi.Context, region string, opts ...pulumi.InvokeO
 // bucketPrefix is a generated bucket name's prefix: the stack's name prefix, shortened so that
 // prefix and suffix fit the length S3 allows, then the suffix.
 func bucketPrefix(namePrefix, suffix string) string {
-	keep := maxBucketPrefixLen - len(suffix)
-	if len(namePrefix) > keep {
-		namePrefix = strings.TrimRight(namePrefix[:keep], "-")
-	}
-	return namePrefix + suffix
+	return shorten(namePrefix, maxBucketPrefixLen-len(suffix)) + suffix
 }

@@ -162,7 +162,7 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 	for _, r := range web.Rules {
 		ready = append(ready, r)
 	}
-	var secretARNs map[string]pulumi.StringInput
+	secretARNs := pulumi.StringMap{}
 	if len(cfg.Secrets) > 0 {
 		secrets, err := NewSecrets(ctx, "secrets", &SecretsArgs{
 			NamePrefix:  prefix,
@@ -172,10 +172,7 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		if err != nil {
 			return nil, err
 		}
-		secretARNs = map[string]pulumi.StringInput{}
-		for env, arn := range secrets.ARNs {
-			secretARNs[env] = arn
-		}
+		secretARNs = secrets.ARNs
 	}
 	alarms, err := NewAlarms(ctx, "alarms", &AlarmsArgs{
 		NamePrefix:            prefix,
@@ -321,9 +318,16 @@ var nameUnsafe = regexp.MustCompile(`[^a-z0-9]+`)
 // ECR repository, the task family, the log group and the Name tags.
 func namePrefix(project, stack string) string {
 	s := nameUnsafe.ReplaceAllString(strings.ToLower(project+"-"+stack), "-")
-	s = strings.Trim(s, "-")
-	if len(s) > 48 {
-		s = strings.TrimRight(s[:48], "-")
+	return shorten(strings.Trim(s, "-"), maxNamePrefixLen)
+}
+
+// maxNamePrefixLen leaves room for the suffixes of the longest names derived from the prefix.
+const maxNamePrefixLen = 48
+
+// shorten cuts a generated name to at most n bytes, leaving no hyphen at the cut.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return s
+	return strings.TrimRight(s[:n], "-")
 }

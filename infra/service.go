@@ -85,7 +85,7 @@ type ServiceArgs struct {
 	TrustedProxies string
 	// Secrets maps environment variable names to Secrets Manager secret ARNs, injected at start;
 	// the execution role may read exactly these secrets (Security Hub ECS.8).
-	Secrets map[string]pulumi.StringInput
+	Secrets pulumi.StringMap
 	// SubnetIDs, SecurityGroupIDs and AssignPublicIP place the tasks.
 	SubnetIDs        pulumi.StringArrayInput
 	SecurityGroupIDs pulumi.StringArrayInput
@@ -267,23 +267,15 @@ func (s *Service) addRoles(ctx *pulumi.Context, name string, args *ServiceArgs, 
 	}
 	s.ExecutionRole, s.TaskRole = exec, task
 
-	repo := args.PullRepositoryARN
-	if repo == nil {
-		repo = pulumi.String("")
-	}
-	names := sortedKeys(args.Secrets)
-	inputs := []any{repo, s.LogGroup.Arn}
-	for _, n := range names {
-		inputs = append(inputs, args.Secrets[n])
-	}
-	policy := pulumi.All(inputs...).ApplyT(func(v []any) (string, error) {
-		repoArn, logArn := v[0].(string), v[1].(string)
-		var secretArns []string
-		for _, a := range v[2:] {
-			secretArns = append(secretArns, a.(string))
-		}
-		return executionPolicy(repoArn, logArn, secretArns)
-	}).(pulumi.StringOutput)
+	policy := pulumi.All(args.PullRepositoryARN, s.LogGroup.Arn, args.Secrets.ToStringMapOutput()).ApplyT(
+		func(v []any) (string, error) {
+			secrets := v[2].(map[string]string)
+			var arns []string
+			for _, name := range sortedKeys(secrets) {
+				arns = append(arns, secrets[name])
+			}
+			return executionPolicy(v[0].(string), v[1].(string), arns)
+		}).(pulumi.StringOutput)
 	execPolicy, err := iam.NewRolePolicy(ctx, name+"-execution-policy", &iam.RolePolicyArgs{
 		Role:   exec.ID(),
 		Policy: policy,
@@ -328,17 +320,8 @@ func executionPolicy(repoArn, logGroupArn string, secretArns []string) (string, 
 
 // addTaskDefinition declares the Fargate task: one hardened container per the container contract.
 func (s *Service) addTaskDefinition(ctx *pulumi.Context, name string, args *ServiceArgs, parent pulumi.ResourceOption) error {
-	names := sortedKeys(args.Secrets)
-	inputs := []any{args.Image, s.LogGroup.Name}
-	for _, n := range names {
-		inputs = append(inputs, args.Secrets[n])
-	}
-	defs := pulumi.All(inputs...).ApplyT(func(v []any) (string, error) {
-		secrets := map[string]string{}
-		for i, n := range names {
-			secrets[n] = v[2+i].(string)
-		}
-		return containerDefinitions(args, v[0].(string), v[1].(string), secrets)
+	defs := pulumi.All(args.Image, s.LogGroup.Name, args.Secrets.ToStringMapOutput()).ApplyT(func(v []any) (string, error) {
+		return containerDefinitions(args, v[0].(string), v[1].(string), v[2].(map[string]string))
 	}).(pulumi.StringOutput)
 
 	td, err := ecs.NewTaskDefinition(ctx, name+"-task", &ecs.TaskDefinitionArgs{
