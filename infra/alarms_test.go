@@ -329,3 +329,24 @@ func TestAlarmNamesAreDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestMovedAlarmsKeepTheirURNs: the service's alarms and its failure mail moved from the Alarms
+// component to ServiceAlarms; each carries an alias to the URN it was deployed under, so an update
+// moves it instead of replacing it under a new name.
+func TestMovedAlarmsKeepTheirURNs(t *testing.T) {
+	t.Parallel()
+	run := mustRun(t, withConfig(map[string]string{"alarmEmail": "ops@example.com"}))
+	moved := []struct{ typ, name, old string }{
+		{alarmType, "service-alarms-cpu-high", "alarms-cpu-high"},
+		{alarmType, "service-alarms-memory-high", "alarms-memory-high"},
+		{alarmType, "service-alarms-no-healthy-hosts", "alarms-no-healthy-hosts"},
+		{eventRuleType, "service-alarms-deploy-failed", "alarms-deploy-failed"},
+		{eventTargetType, "service-alarms-deploy-failed-mail", "alarms-deploy-failed-mail"},
+	}
+	for _, m := range moved {
+		want := "urn:pulumi:" + testStack + "::" + run.project + "::gin-fargate:index:Alarms$" + m.typ + "::" + m.old
+		if got := run.named(t, m.typ, m.name).Aliases; !slices.Equal(got, []string{want}) {
+			t.Errorf("%s aliases %v, want its old URN %s", m.name, got, want)
+		}
+	}
+}

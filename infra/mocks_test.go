@@ -16,6 +16,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
 
 const (
@@ -52,6 +53,7 @@ type resourceRecord struct {
 	Protect             bool
 	IgnoreChanges       []string
 	DependsOn           []string            // URNs
+	Aliases             []string            // the URNs the aliases resolve to
 	PropertyDeps        map[string][]string // input key to the URNs its value came from
 	Transforms          []pulumi.ResourceTransform
 }
@@ -314,8 +316,11 @@ func (m *mockCloud) NewResource(args pulumi.MockResourceArgs) (string, resource.
 		for k, deps := range rpc.GetPropertyDependencies() {
 			rec.PropertyDeps[k] = deps.GetUrns()
 		}
+		for _, a := range rpc.GetAliases() {
+			rec.Aliases = append(rec.Aliases, m.aliasURN(rec, a))
+		}
 	}
-	rec.URN = string(m.urn(rec.Parent, rec.Type, rec.Name))
+	rec.URN = string(newURN(testStack, m.project, rec.Parent, rec.Type, rec.Name))
 
 	id, state := m.answer(rec)
 	rec.ID, rec.State = id, state
@@ -325,13 +330,34 @@ func (m *mockCloud) NewResource(args pulumi.MockResourceArgs) (string, resource.
 	return id, state, nil
 }
 
-// urn is the URN the mock monitor gives a registration.
-func (m *mockCloud) urn(parent, typ, name string) resource.URN {
+// newURN is the URN of a resource, as the engine forms it from its parent's.
+func newURN(stack, project, parent, typ, name string) resource.URN {
 	parentType := tokens.Type("")
 	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
 		parentType = p.QualifiedType()
 	}
-	return resource.NewURN(testStack, tokens.PackageName(m.project), parentType, tokens.Type(typ), name)
+	return resource.NewURN(tokens.QName(stack), tokens.PackageName(project), parentType, tokens.Type(typ), name)
+}
+
+// aliasURN resolves an alias of a registration as the engine does: what a spec leaves out is the
+// resource's own name, type, stack, project and parent.
+func (m *mockCloud) aliasURN(rec *resourceRecord, a *pulumirpc.Alias) string {
+	if urn := a.GetUrn(); urn != "" {
+		return urn
+	}
+	spec := a.GetSpec()
+	or := func(v, def string) string {
+		if v == "" {
+			return def
+		}
+		return v
+	}
+	parent := or(spec.GetParentUrn(), rec.Parent)
+	if spec.GetNoParent() {
+		parent = ""
+	}
+	return string(newURN(or(spec.GetStack(), testStack), or(spec.GetProject(), m.project), parent,
+		or(spec.GetType(), rec.Type), or(spec.GetName(), rec.Name)))
 }
 
 // answer returns the ID and state for a registration: the inputs plus the outputs AWS computes.

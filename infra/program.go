@@ -181,7 +181,6 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		Email:                 cfg.AlarmEmail,
 		LoadBalancerARNSuffix: web.ARNSuffix,
 		TargetGroupARNSuffix:  web.TargetGroupARNSuffix,
-		WatchHealthyHosts:     cfg.MinCount > 0,
 	}, withProvider)
 	if err != nil {
 		return nil, err
@@ -217,8 +216,20 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := alarms.WatchService(ctx, api); err != nil {
+	serviceAlarms, err := NewServiceAlarms(ctx, "service-alarms", &ServiceAlarmsArgs{
+		NamePrefix:            prefix,
+		Alarms:                alarms,
+		Service:               api,
+		LoadBalancerARNSuffix: web.ARNSuffix,
+		TargetGroupARNSuffix:  web.TargetGroupARNSuffix,
+		WatchHealthyHosts:     cfg.MinCount > 0,
+	}, withProvider)
+	if err != nil {
 		return nil, err
+	}
+	otherAlarms := pulumi.StringArray{alarms.Latency.Arn, serviceAlarms.CPU.Arn, serviceAlarms.Memory.Arn}
+	if serviceAlarms.NoHealthyHosts != nil {
+		otherAlarms = append(pulumi.StringArray{serviceAlarms.NoHealthyHosts.Arn}, otherAlarms...)
 	}
 	if _, err := NewAutoscaling(ctx, "scaling", &AutoscalingArgs{
 		NamePrefix:            prefix,
@@ -241,8 +252,8 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		ClusterName:             api.ClusterName,
 		ServiceName:             api.ServiceName,
 		LogGroupName:            api.LogGroupName,
-		DeploymentAlarmARNs:     alarms.DeploymentAlarmARNs(),
-		OtherAlarmARNs:          alarms.OtherAlarmARNs(),
+		DeploymentAlarmARNs:     pulumi.StringArray{alarms.ErrorRate.Arn, alarms.UnhealthyHosts.Arn},
+		OtherAlarmARNs:          otherAlarms,
 		LatencyThresholdSeconds: latencyP99Seconds,
 		CPUTargetPercent:        cpuTargetPercent,
 		CPUAlarmPercent:         cpuHighPercent,
