@@ -94,16 +94,6 @@ type stackConfig struct {
 	WAF         bool
 }
 
-// secretNames returns the names of the configured secrets in a stable order.
-func (c *stackConfig) secretNames() []string {
-	names := make([]string, 0, len(c.Secrets))
-	for name := range c.Secrets {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
-}
-
 // configSource is where the parser reads raw values: the stack's config, the key fully qualified.
 type configSource struct {
 	project string

@@ -347,7 +347,7 @@ func TestConfigSecretsStaySecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := strings.Join(c.secretNames(), ","), "DB_PASSWORD"; got != want {
+	if got, want := strings.Join(sortedKeys(c.Secrets), ","), "DB_PASSWORD"; got != want {
 		t.Errorf("secret names = %q, want %q", got, want)
 	}
 	err = pulumi.RunErr(func(ctx *pulumi.Context) error {

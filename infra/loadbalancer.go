@@ -51,19 +51,16 @@ const tlsPolicy = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
 type LoadBalancer struct {
 	pulumi.ResourceState
 
-	SecurityGroup   *ec2.SecurityGroup
 	SecurityGroupID pulumi.StringOutput `pulumi:"securityGroupId"`
 	LoadBalancer    *lb.LoadBalancer
 	TargetGroup     *lb.TargetGroup
 	// Listener is the listener that serves the application (HTTPS with a domain, else HTTP);
-	// Rules are its forward rules. HTTPListener is the port-80 listener: the same as Listener
-	// without a domain, a redirect to HTTPS with one.
-	Listener     *lb.Listener
-	HTTPListener *lb.Listener
-	Rules        []*lb.ListenerRule
-	DNSName      pulumi.StringOutput `pulumi:"dnsName"`
-	ZoneID       pulumi.StringOutput `pulumi:"zoneId"`
-	URL          pulumi.StringOutput `pulumi:"url"`
+	// Rules are its forward rules.
+	Listener *lb.Listener
+	Rules    []*lb.ListenerRule
+	DNSName  pulumi.StringOutput `pulumi:"dnsName"`
+	ZoneID   pulumi.StringOutput `pulumi:"zoneId"`
+	URL      pulumi.StringOutput `pulumi:"url"`
 	// ARNSuffix and TargetGroupARNSuffix are the CloudWatch metric dimensions.
 	ARNSuffix            pulumi.StringOutput `pulumi:"arnSuffix"`
 	TargetGroupARNSuffix pulumi.StringOutput `pulumi:"targetGroupArnSuffix"`
@@ -97,27 +94,23 @@ type LoadBalancerArgs struct {
 
 // NewLoadBalancer declares the load balancer and its wiring to the tasks.
 func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, opts ...pulumi.ResourceOption) (*LoadBalancer, error) {
-	if args == nil || len(args.Paths) == 0 || args.ContainerPort == 0 {
-		return nil, fmt.Errorf("create load balancer: paths and a container port are required")
-	}
-	if args.Domain != "" && args.CertificateARN == nil {
-		return nil, fmt.Errorf("create load balancer: domain %s has no certificate", args.Domain)
-	}
 	l := &LoadBalancer{}
 	if err := ctx.RegisterComponentResource("gin-fargate:index:LoadBalancer", name, l, opts...); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(l)
 
-	if err := l.addSecurityGroup(ctx, name, args, parent); err != nil {
+	sg, err := addSecurityGroup(ctx, name, args, parent)
+	if err != nil {
 		return nil, err
 	}
+	l.SecurityGroupID = sg.ID().ToStringOutput()
 	albArgs := &lb.LoadBalancerArgs{
 		LoadBalancerType:         pulumi.String("application"),
 		Internal:                 pulumi.Bool(false),
 		IpAddressType:            pulumi.String(ipAddressType(args.IPv6)),
 		Subnets:                  args.SubnetIDs,
-		SecurityGroups:           pulumi.StringArray{l.SecurityGroup.ID()},
+		SecurityGroups:           pulumi.StringArray{sg.ID()},
 		DropInvalidHeaderFields:  pulumi.Bool(true),
 		DesyncMitigationMode:     pulumi.String("defensive"),
 		IdleTimeout:              pulumi.Int(int(contract.ALBIdleTimeout / time.Second)),
@@ -207,7 +200,8 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 // 80 and 443 are open to the world (Security Hub EC2.18, EC2.19); every rule has a description
 // (Checkov CKV_AWS_23). The group's description stays the same in every mode, because changing it
 // replaces the group.
-func (l *LoadBalancer) addSecurityGroup(ctx *pulumi.Context, name string, args *LoadBalancerArgs, parent pulumi.ResourceOption) error {
+func addSecurityGroup(ctx *pulumi.Context, name string, args *LoadBalancerArgs, parent pulumi.ResourceOption,
+) (*ec2.SecurityGroup, error) {
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
 		VpcId:               args.VpcID,
 		Description:         pulumi.String("Application Load Balancer: HTTP from the internet, container port to the tasks"),
@@ -215,9 +209,8 @@ func (l *LoadBalancer) addSecurityGroup(ctx *pulumi.Context, name string, args *
 		Tags:                pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-alb")},
 	}, parent)
 	if err != nil {
-		return fmt.Errorf("create load balancer security group: %w", err)
+		return nil, fmt.Errorf("create load balancer security group: %w", err)
 	}
-	l.SecurityGroup, l.SecurityGroupID = sg, sg.ID().ToStringOutput()
 
 	for _, rule := range worldIngress(args.Domain != "", args.IPv6) {
 		ingress := &vpc.SecurityGroupIngressRuleArgs{
@@ -233,7 +226,7 @@ func (l *LoadBalancer) addSecurityGroup(ctx *pulumi.Context, name string, args *
 			ingress.CidrIpv4 = pulumi.String(anywhereIPv4)
 		}
 		if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-ingress-"+rule.Name, ingress, parent); err != nil {
-			return fmt.Errorf("create load balancer ingress rule %s: %w", rule.Name, err)
+			return nil, fmt.Errorf("create load balancer ingress rule %s: %w", rule.Name, err)
 		}
 	}
 	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-egress-tasks", &vpc.SecurityGroupEgressRuleArgs{
@@ -244,7 +237,7 @@ func (l *LoadBalancer) addSecurityGroup(ctx *pulumi.Context, name string, args *
 		ReferencedSecurityGroupId: args.TaskSecurityGroupID,
 		Description:               pulumi.String("Requests and health checks to the tasks on the container port"),
 	}, parent); err != nil {
-		return fmt.Errorf("create load balancer egress rule: %w", err)
+		return nil, fmt.Errorf("create load balancer egress rule: %w", err)
 	}
 	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-task-ingress", &vpc.SecurityGroupIngressRuleArgs{
 		SecurityGroupId:           args.TaskSecurityGroupID,
@@ -254,9 +247,9 @@ func (l *LoadBalancer) addSecurityGroup(ctx *pulumi.Context, name string, args *
 		ReferencedSecurityGroupId: sg.ID(),
 		Description:               pulumi.String("Container port from the load balancer only"),
 	}, parent); err != nil {
-		return fmt.Errorf("create task ingress rule: %w", err)
+		return nil, fmt.Errorf("create task ingress rule: %w", err)
 	}
-	return nil
+	return sg, nil
 }
 
 // worldRule is one ingress rule of the load balancer from anywhere.
@@ -326,7 +319,7 @@ func (l *LoadBalancer) addListeners(ctx *pulumi.Context, name string, args *Load
 		if err != nil {
 			return fmt.Errorf("create http listener: %w", err)
 		}
-		l.Listener, l.HTTPListener = http, http
+		l.Listener = http
 		return nil
 	}
 	https, err := lb.NewListener(ctx, name+"-https", &lb.ListenerArgs{
@@ -340,7 +333,7 @@ func (l *LoadBalancer) addListeners(ctx *pulumi.Context, name string, args *Load
 	if err != nil {
 		return fmt.Errorf("create https listener: %w", err)
 	}
-	http, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
+	if _, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
 		LoadBalancerArn: l.LoadBalancer.Arn,
 		Port:            pulumi.Int(httpPort),
 		Protocol:        pulumi.String("HTTP"),
@@ -353,11 +346,10 @@ func (l *LoadBalancer) addListeners(ctx *pulumi.Context, name string, args *Load
 			},
 		}},
 		// On a stack that served HTTP so far, the redirect starts once HTTPS answers.
-	}, parent, pulumi.DependsOn([]pulumi.Resource{https}))
-	if err != nil {
+	}, parent, pulumi.DependsOn([]pulumi.Resource{https})); err != nil {
 		return fmt.Errorf("create http redirect listener: %w", err)
 	}
-	l.Listener, l.HTTPListener = https, http
+	l.Listener = https
 	return nil
 }
 

@@ -40,9 +40,6 @@ type SecretsArgs struct {
 // in the secret version's secretString, a secret output: never in the task definition (the
 // container gets the ARN), a stack output or a log line.
 func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pulumi.ResourceOption) (*Secrets, error) {
-	if args == nil || args.NamePrefix == "" {
-		return nil, fmt.Errorf("create secrets: a name prefix is required")
-	}
 	s := &Secrets{ARNs: pulumi.StringMap{}}
 	if err := ctx.RegisterComponentResource("gin-fargate:index:Secrets", name, s, opts...); err != nil {
 		return nil, err

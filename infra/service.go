@@ -39,19 +39,10 @@ const (
 type Service struct {
 	pulumi.ResourceState
 
-	Cluster *ecs.Cluster
-	// CapacityProviders associates FARGATE and FARGATE_SPOT with the cluster.
-	CapacityProviders *ecs.ClusterCapacityProviders
-	LogGroup          *cloudwatch.LogGroup
-	ExecutionRole     *iam.Role
-	// ExecutionPolicy is what the execution role may do; the service waits for it (see NewService).
-	ExecutionPolicy *iam.RolePolicy
-	TaskRole        *iam.Role
-	TaskDefinition  *ecs.TaskDefinition
-	Service         *ecs.Service
-	ClusterName     pulumi.StringOutput `pulumi:"clusterName"`
-	ServiceName     pulumi.StringOutput `pulumi:"serviceName"`
-	LogGroupName    pulumi.StringOutput `pulumi:"logGroupName"`
+	Service      *ecs.Service
+	ClusterName  pulumi.StringOutput `pulumi:"clusterName"`
+	ServiceName  pulumi.StringOutput `pulumi:"serviceName"`
+	LogGroupName pulumi.StringOutput `pulumi:"logGroupName"`
 	// DeployedTaskDefinition is the task definition ECS runs once the deployment is done, verified
 	// against the one just registered: an output that fails when ECS rolled the deployment back.
 	// It must be exported (see verifyDeployment).
@@ -106,9 +97,6 @@ type ServiceArgs struct {
 
 // NewService declares the cluster, roles, task definition and service.
 func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pulumi.ResourceOption) (*Service, error) {
-	if args == nil || args.Image == nil || args.TargetGroupARN == nil {
-		return nil, fmt.Errorf("create service: an image and a target group are required")
-	}
 	s := &Service{}
 	if err := ctx.RegisterComponentResource("gin-fargate:index:Service", name, s, opts...); err != nil {
 		return nil, err
@@ -150,31 +138,23 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	if err != nil {
 		return nil, fmt.Errorf("create log group: %w", err)
 	}
-	s.Cluster, s.CapacityProviders, s.LogGroup = cluster, capacity, logGroup
-
-	if err := s.addRoles(ctx, name, args, parent); err != nil {
+	roles, err := addRoles(ctx, name, args, logGroup, parent)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.addTaskDefinition(ctx, name, args, parent); err != nil {
+	td, err := addTaskDefinition(ctx, name, args, logGroup, roles, parent)
+	if err != nil {
 		return nil, err
 	}
 
-	var alarms *ecs.ServiceAlarmsArgs
-	if args.DeploymentAlarmNames != nil {
-		alarms = &ecs.ServiceAlarmsArgs{
-			AlarmNames: args.DeploymentAlarmNames,
-			Enable:     pulumi.Bool(true),
-			Rollback:   pulumi.Bool(true),
-		}
-	}
 	// The service waits for the execution role's policy, not only for the role the task definition
 	// names: otherwise its first tasks can start before they may pull the image, write logs or read
 	// a newly added secret, and a destroy can delete the policy while the tasks still drain.
-	ready := append([]pulumi.Resource{capacity, s.ExecutionPolicy}, args.LoadBalancerReady...)
+	ready := append([]pulumi.Resource{capacity, roles.executionPolicy}, args.LoadBalancerReady...)
 	ready = append(ready, args.NetworkReady...)
 	svc, err := ecs.NewService(ctx, name+"-service", &ecs.ServiceArgs{
 		Cluster:        cluster.Arn,
-		TaskDefinition: s.TaskDefinition.Arn,
+		TaskDefinition: td.Arn,
 		DesiredCount:   pulumi.Int(args.DesiredCount),
 		// A capacity provider strategy, never launchType, even without Spot: the provider replaces
 		// a service that moves between the two, while a strategy changes in place (ECS requires a
@@ -191,7 +171,11 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 			Enable:   pulumi.Bool(true),
 			Rollback: pulumi.Bool(true),
 		},
-		Alarms:                        alarms,
+		Alarms: &ecs.ServiceAlarmsArgs{
+			AlarmNames: args.DeploymentAlarmNames,
+			Enable:     pulumi.Bool(true),
+			Rollback:   pulumi.Bool(true),
+		},
 		DeploymentController:          &ecs.ServiceDeploymentControllerArgs{Type: pulumi.String("ECS")},
 		HealthCheckGracePeriodSeconds: pulumi.Int(healthCheckGracePeriodSec),
 		WaitForSteadyState:            pulumi.Bool(true),
@@ -219,7 +203,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	}
 	s.Service = svc
 	s.ClusterName, s.ServiceName, s.LogGroupName = cluster.Name, svc.Name, logGroup.Name
-	s.DeployedTaskDefinition = verifyDeployment(ctx, svc, s.TaskDefinition.Arn, pulumi.Parent(s))
+	s.DeployedTaskDefinition = verifyDeployment(ctx, svc, td.Arn, pulumi.Parent(s))
 	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{
 		"clusterName":  s.ClusterName,
 		"serviceName":  s.ServiceName,
@@ -248,26 +232,33 @@ func capacityStrategy(spot bool) ecs.ServiceCapacityProviderStrategyArray {
 	return out
 }
 
+// taskRoles are the task's two roles and what the execution role may do.
+type taskRoles struct {
+	execution, task *iam.Role
+	executionPolicy *iam.RolePolicy
+}
+
 // addRoles declares the execution role (what ECS needs to start the task: pull this image, write
 // to this log group, read these secrets) and a separate task role with no permissions, the app's
 // own identity (Checkov CKV_AWS_249). Only ecr:GetAuthorizationToken, which has no resource
 // type, is allowed on "*".
-func (s *Service) addRoles(ctx *pulumi.Context, name string, args *ServiceArgs, parent pulumi.ResourceOption) error {
+func addRoles(ctx *pulumi.Context, name string, args *ServiceArgs, logGroup *cloudwatch.LogGroup,
+	parent pulumi.ResourceOption,
+) (taskRoles, error) {
 	partition := partitionForRegion(args.Region)
 	exec, err := newServiceRole(ctx, name+"-execution-role", "Starts the ECS tasks: image pull, logs, secrets",
 		"ecs-tasks.amazonaws.com", args.Account, "", parent)
 	if err != nil {
-		return fmt.Errorf("create execution role: %w", err)
+		return taskRoles{}, fmt.Errorf("create execution role: %w", err)
 	}
 	task, err := newServiceRole(ctx, name+"-task-role", "The app's own identity; no permissions",
 		"ecs-tasks.amazonaws.com", args.Account,
 		fmt.Sprintf("arn:%s:ecs:%s:%s:*", partition, args.Region, args.Account), parent)
 	if err != nil {
-		return fmt.Errorf("create task role: %w", err)
+		return taskRoles{}, fmt.Errorf("create task role: %w", err)
 	}
-	s.ExecutionRole, s.TaskRole = exec, task
 
-	policy := pulumi.All(args.PullRepositoryARN, s.LogGroup.Arn, args.Secrets.ToStringMapOutput()).ApplyT(
+	policy := pulumi.All(args.PullRepositoryARN, logGroup.Arn, args.Secrets.ToStringMapOutput()).ApplyT(
 		func(v []any) (string, error) {
 			secrets := v[2].(map[string]string)
 			var arns []string
@@ -281,10 +272,9 @@ func (s *Service) addRoles(ctx *pulumi.Context, name string, args *ServiceArgs, 
 		Policy: policy,
 	}, parent)
 	if err != nil {
-		return fmt.Errorf("create execution policy: %w", err)
+		return taskRoles{}, fmt.Errorf("create execution policy: %w", err)
 	}
-	s.ExecutionPolicy = execPolicy
-	return nil
+	return taskRoles{execution: exec, task: task, executionPolicy: execPolicy}, nil
 }
 
 // executionPolicy is the execution role's policy: pull from exactly one ECR repository (when the
@@ -319,8 +309,10 @@ func executionPolicy(repoArn, logGroupArn string, secretArns []string) (string, 
 }
 
 // addTaskDefinition declares the Fargate task: one hardened container per the container contract.
-func (s *Service) addTaskDefinition(ctx *pulumi.Context, name string, args *ServiceArgs, parent pulumi.ResourceOption) error {
-	defs := pulumi.All(args.Image, s.LogGroup.Name, args.Secrets.ToStringMapOutput()).ApplyT(func(v []any) (string, error) {
+func addTaskDefinition(ctx *pulumi.Context, name string, args *ServiceArgs, logGroup *cloudwatch.LogGroup,
+	roles taskRoles, parent pulumi.ResourceOption,
+) (*ecs.TaskDefinition, error) {
+	defs := pulumi.All(args.Image, logGroup.Name, args.Secrets.ToStringMapOutput()).ApplyT(func(v []any) (string, error) {
 		return containerDefinitions(args, v[0].(string), v[1].(string), v[2].(map[string]string))
 	}).(pulumi.StringOutput)
 
@@ -334,15 +326,14 @@ func (s *Service) addTaskDefinition(ctx *pulumi.Context, name string, args *Serv
 			OperatingSystemFamily: pulumi.String("LINUX"),
 			CpuArchitecture:       pulumi.String(args.Architecture.cpuArchitecture()),
 		},
-		ExecutionRoleArn:     s.ExecutionRole.Arn,
-		TaskRoleArn:          s.TaskRole.Arn,
+		ExecutionRoleArn:     roles.execution.Arn,
+		TaskRoleArn:          roles.task.Arn,
 		ContainerDefinitions: defs,
 	}, parent)
 	if err != nil {
-		return fmt.Errorf("create task definition: %w", err)
+		return nil, fmt.Errorf("create task definition: %w", err)
 	}
-	s.TaskDefinition = td
-	return nil
+	return td, nil
 }
 
 // Container definition JSON, as ECS reads it.

@@ -29,9 +29,7 @@ var wafManagedRuleGroups = []string{"AWSManagedRulesCommonRuleSet", "AWSManagedR
 type WebACL struct {
 	pulumi.ResourceState
 
-	ACL         *wafv2.WebAcl
-	Association *wafv2.WebAclAssociation
-	ARN         pulumi.StringOutput `pulumi:"arn"`
+	ARN pulumi.StringOutput `pulumi:"arn"`
 }
 
 // WebACLArgs configures a WebACL.
@@ -42,9 +40,6 @@ type WebACLArgs struct {
 
 // NewWebACL declares the web ACL and associates it with the load balancer.
 func NewWebACL(ctx *pulumi.Context, name string, args *WebACLArgs, opts ...pulumi.ResourceOption) (*WebACL, error) {
-	if args == nil || args.LoadBalancerARN == nil {
-		return nil, fmt.Errorf("create web acl: a load balancer is required")
-	}
 	w := &WebACL{}
 	if err := ctx.RegisterComponentResource("gin-fargate:index:WebACL", name, w, opts...); err != nil {
 		return nil, err
@@ -114,14 +109,13 @@ func NewWebACL(ctx *pulumi.Context, name string, args *WebACLArgs, opts ...pulum
 	if err != nil {
 		return nil, fmt.Errorf("create web acl: %w", err)
 	}
-	association, err := wafv2.NewWebAclAssociation(ctx, name+"-association", &wafv2.WebAclAssociationArgs{
+	if _, err := wafv2.NewWebAclAssociation(ctx, name+"-association", &wafv2.WebAclAssociationArgs{
 		ResourceArn: args.LoadBalancerARN,
 		WebAclArn:   acl.Arn,
-	}, parent)
-	if err != nil {
+	}, parent); err != nil {
 		return nil, fmt.Errorf("associate web acl with the load balancer: %w", err)
 	}
-	w.ACL, w.Association, w.ARN = acl, association, acl.Arn
+	w.ARN = acl.Arn
 	if err := ctx.RegisterResourceOutputs(w, pulumi.Map{"arn": w.ARN}); err != nil {
 		return nil, err
 	}
