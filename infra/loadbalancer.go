@@ -54,16 +54,17 @@ type LoadBalancer struct {
 	SecurityGroupID pulumi.StringOutput `pulumi:"securityGroupId"`
 	LoadBalancer    *lb.LoadBalancer
 	TargetGroup     *lb.TargetGroup
-	// Listener is the listener that serves the application (HTTPS with a domain, else HTTP);
-	// Rules are its forward rules.
-	Listener *lb.Listener
-	Rules    []*lb.ListenerRule
-	DNSName  pulumi.StringOutput `pulumi:"dnsName"`
-	ZoneID   pulumi.StringOutput `pulumi:"zoneId"`
-	URL      pulumi.StringOutput `pulumi:"url"`
+	// Ready are the listener that serves the application (HTTPS with a domain, else HTTP) and its
+	// forward rules: what the service waits for before it registers in the target group.
+	Ready   []pulumi.Resource
+	DNSName pulumi.StringOutput `pulumi:"dnsName"`
+	ZoneID  pulumi.StringOutput `pulumi:"zoneId"`
+	URL     pulumi.StringOutput `pulumi:"url"`
 	// ARNSuffix and TargetGroupARNSuffix are the CloudWatch metric dimensions.
 	ARNSuffix            pulumi.StringOutput `pulumi:"arnSuffix"`
 	TargetGroupARNSuffix pulumi.StringOutput `pulumi:"targetGroupArnSuffix"`
+
+	listener *lb.Listener
 }
 
 // LoadBalancerArgs configures a LoadBalancer.
@@ -178,7 +179,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	l.URL = pulumi.Sprintf("http://%s", alb.DnsName)
 	if args.Domain != "" {
 		// Known once the HTTPS listener exists, like the load balancer's own name without a domain.
-		l.URL = l.Listener.Arn.ApplyT(func(string) string { return "https://" + args.Domain }).(pulumi.StringOutput)
+		l.URL = l.listener.Arn.ApplyT(func(string) string { return "https://" + args.Domain }).(pulumi.StringOutput)
 	}
 	l.ARNSuffix, l.TargetGroupARNSuffix = alb.ArnSuffix, tg.ArnSuffix
 	if err := ctx.RegisterResourceOutputs(l, pulumi.Map{
@@ -319,7 +320,7 @@ func (l *LoadBalancer) addListeners(ctx *pulumi.Context, name string, args *Load
 		if err != nil {
 			return fmt.Errorf("create http listener: %w", err)
 		}
-		l.Listener = http
+		l.listener = http
 		return nil
 	}
 	https, err := lb.NewListener(ctx, name+"-https", &lb.ListenerArgs{
@@ -349,7 +350,7 @@ func (l *LoadBalancer) addListeners(ctx *pulumi.Context, name string, args *Load
 	}, parent, pulumi.DependsOn([]pulumi.Resource{https})); err != nil {
 		return fmt.Errorf("create http redirect listener: %w", err)
 	}
-	l.Listener = https
+	l.listener = https
 	return nil
 }
 
@@ -358,6 +359,7 @@ func (l *LoadBalancer) addListeners(ctx *pulumi.Context, name string, args *Load
 // as ALB limits require; rule i has priority firstPathRulePriority+i, so the priorities follow the
 // order of paths and stay the same from one deploy to the next.
 func (l *LoadBalancer) addForwardRules(ctx *pulumi.Context, name string, paths, hosts []string, parent pulumi.ResourceOption) error {
+	l.Ready = []pulumi.Resource{l.listener}
 	for i, group := range pathRuleGroups(paths, len(hosts)) {
 		conditions := lb.ListenerRuleConditionArray{&lb.ListenerRuleConditionArgs{
 			PathPattern: &lb.ListenerRuleConditionPathPatternArgs{Values: pulumi.ToStringArray(group)},
@@ -368,7 +370,7 @@ func (l *LoadBalancer) addForwardRules(ctx *pulumi.Context, name string, paths, 
 			})
 		}
 		rule, err := lb.NewListenerRule(ctx, fmt.Sprintf("%s-forward-%d", name, i), &lb.ListenerRuleArgs{
-			ListenerArn: l.Listener.Arn,
+			ListenerArn: l.listener.Arn,
 			Priority:    pulumi.Int(firstPathRulePriority + i),
 			Conditions:  conditions,
 			Actions: lb.ListenerRuleActionArray{&lb.ListenerRuleActionArgs{
@@ -379,7 +381,7 @@ func (l *LoadBalancer) addForwardRules(ctx *pulumi.Context, name string, paths, 
 		if err != nil {
 			return fmt.Errorf("create forward rule %d: %w", i, err)
 		}
-		l.Rules = append(l.Rules, rule)
+		l.Ready = append(l.Ready, rule)
 	}
 	return nil
 }

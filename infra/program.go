@@ -198,10 +198,6 @@ func declareService(ctx *pulumi.Context, cfg *stackConfig, t *target, network *N
 	if err != nil {
 		return nil, nil, err
 	}
-	ready := []pulumi.Resource{web.Listener}
-	for _, r := range web.Rules {
-		ready = append(ready, r)
-	}
 	api, err := NewService(ctx, "api", &ServiceArgs{
 		NamePrefix:           t.prefix,
 		Region:               t.region,
@@ -225,7 +221,7 @@ func declareService(ctx *pulumi.Context, cfg *stackConfig, t *target, network *N
 		AssignPublicIP:       network.AssignPublicIP,
 		NetworkReady:         network.TaskEgressReady,
 		TargetGroupARN:       web.TargetGroup.Arn,
-		LoadBalancerReady:    ready,
+		LoadBalancerReady:    web.Ready,
 		DeploymentAlarmNames: alarms.DeploymentAlarmNames,
 		Spot:                 cfg.Spot,
 	}, t.opts())
