@@ -16,7 +16,7 @@ import (
 func TestContractRelations(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t)
-	alb := run.named(t, albType, "web-alb")
+	alb := run.alb(t)
 	c := run.container(t)
 	env := envOf(t, c)
 
@@ -46,7 +46,7 @@ func TestContractRelations(t *testing.T) {
 		if got := alb.str("xffHeaderProcessingMode"); got != contract.ALBXFFMode {
 			t.Errorf("xffHeaderProcessingMode = %q, want the contract's %q", got, contract.ALBXFFMode)
 		}
-		vpc := netip.MustParsePrefix(run.named(t, vpcType, "network-vpc").str("cidrBlock"))
+		vpc := netip.MustParsePrefix(run.vpc(t).str("cidrBlock"))
 		var trusted []netip.Prefix
 		for _, s := range strings.Split(env[contract.EnvTrustedProxies], ",") {
 			p, err := netip.ParsePrefix(s)
@@ -64,7 +64,7 @@ func TestContractRelations(t *testing.T) {
 		}
 	})
 	t.Run("both health checks ask the path the API serves", func(t *testing.T) {
-		if got := run.named(t, targetGroupType, "web-tg").str("healthCheck", "path"); got != contract.HealthPath {
+		if got := run.targetGroup(t).str("healthCheck", "path"); got != contract.HealthPath {
 			t.Errorf("target group health check path = %q, want %q", got, contract.HealthPath)
 		}
 		hc, _ := c["healthCheck"].(map[string]any)
@@ -74,16 +74,17 @@ func TestContractRelations(t *testing.T) {
 		}
 	})
 	t.Run("answers the stack writes itself are the API's error shape", func(t *testing.T) {
-		waf := mustRun(t, withConfig(map[string]string{"waf": "true"})).named(t, webACLType, "waf-acl")
-		for code, raw := range map[string]string{
-			contract.CodeNotFound:        run.named(t, listenerType, "web-http").str("defaultActions", 0, "fixedResponse", "messageBody"),
-			contract.CodeTooManyRequests: waf.str("customResponseBodies", 0, "content"),
+		domain := runWithDomain(t, map[string]string{"waf": "true"})
+		for _, b := range []struct{ code, raw string }{
+			{contract.CodeNotFound, run.named(t, listenerType, "web-http").str("defaultActions", 0, "fixedResponse", "messageBody")},
+			{contract.CodeNotFound, domain.named(t, listenerType, "web-https").str("defaultActions", 0, "fixedResponse", "messageBody")},
+			{contract.CodeTooManyRequests, domain.named(t, webACLType, "waf-acl").str("customResponseBodies", 0, "content")},
 		} {
 			var body contract.ErrorResponse
-			dec := json.NewDecoder(strings.NewReader(raw))
+			dec := json.NewDecoder(strings.NewReader(b.raw))
 			dec.DisallowUnknownFields()
-			if err := dec.Decode(&body); err != nil || body.Error.Code != code || body.Error.Message == "" || body.Error.RequestID != "" {
-				t.Errorf("body %q (%v), want a %s error with a message and no request ID", raw, err, code)
+			if err := dec.Decode(&body); err != nil || body.Error.Code != b.code || body.Error.Message == "" || body.Error.RequestID != "" {
+				t.Errorf("body %q (%v), want a %s error with a message and no request ID", b.raw, err, b.code)
 			}
 		}
 	})

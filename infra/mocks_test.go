@@ -50,7 +50,6 @@ type resourceRecord struct {
 	Providers           map[string]string
 	RetainOnDelete      bool
 	DeleteBeforeReplace bool
-	Protect             bool
 	IgnoreChanges       []string
 	DependsOn           []string            // URNs
 	Aliases             []string            // the URNs the aliases resolve to
@@ -309,7 +308,6 @@ func (m *mockCloud) NewResource(args pulumi.MockResourceArgs) (string, resource.
 		rec.Providers = rpc.GetProviders()
 		rec.RetainOnDelete = rpc.GetRetainOnDelete()
 		rec.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
-		rec.Protect = rpc.GetProtect()
 		rec.IgnoreChanges = rpc.GetIgnoreChanges()
 		rec.DependsOn = rpc.GetDependencies()
 		rec.PropertyDeps = map[string][]string{}
@@ -685,26 +683,68 @@ func (m *mockCloud) records() []*resourceRecord {
 	return slices.Clone(m.resources)
 }
 
-// one returns the only record of a type and fails the test unless there is exactly one.
-func (m *mockCloud) one(t *testing.T, typ string) *resourceRecord {
-	t.Helper()
-	rs := m.all(typ)
-	if len(rs) != 1 {
-		t.Fatalf("%d resources of type %s, want 1", len(rs), typ)
-	}
-	return rs[0]
-}
-
-// named returns the record of a type with the given logical name, failing the test if none.
-func (m *mockCloud) named(t *testing.T, typ, name string) *resourceRecord {
-	t.Helper()
+// find returns the record of a type with the given logical name, or nil.
+func (m *mockCloud) find(typ, name string) *resourceRecord {
 	for _, r := range m.all(typ) {
 		if r.Name == name {
 			return r
 		}
 	}
-	t.Fatalf("no %s named %s", typ, name)
 	return nil
+}
+
+// named returns the record of a type with the given logical name, failing the test if none.
+func (m *mockCloud) named(t *testing.T, typ, name string) *resourceRecord {
+	t.Helper()
+	r := m.find(typ, name)
+	if r == nil {
+		t.Fatalf("no %s named %s", typ, name)
+	}
+	return r
+}
+
+// in returns the records of a type that a component (by logical name) declares, by name.
+func (m *mockCloud) in(component, typ string) []*resourceRecord {
+	var parents []string
+	for _, r := range m.records() {
+		if !r.Custom && !r.Remote && r.Name == component {
+			parents = append(parents, r.URN)
+		}
+	}
+	var out []*resourceRecord
+	for _, r := range m.all(typ) {
+		if slices.Contains(parents, r.Parent) {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b *resourceRecord) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// The resources most tests look at, by their logical names.
+func (m *mockCloud) alb(t *testing.T) *resourceRecord {
+	t.Helper()
+	return m.named(t, albType, "web-alb")
+}
+func (m *mockCloud) targetGroup(t *testing.T) *resourceRecord {
+	t.Helper()
+	return m.named(t, targetGroupType, "web-tg")
+}
+func (m *mockCloud) service(t *testing.T) *resourceRecord {
+	t.Helper()
+	return m.named(t, serviceType, "api-service")
+}
+func (m *mockCloud) cluster(t *testing.T) *resourceRecord {
+	t.Helper()
+	return m.named(t, clusterType, "api-cluster")
+}
+func (m *mockCloud) taskDef(t *testing.T) *resourceRecord {
+	t.Helper()
+	return m.named(t, taskDefType, "api-task")
+}
+func (m *mockCloud) vpc(t *testing.T) *resourceRecord {
+	t.Helper()
+	return m.named(t, vpcType, "network-vpc")
 }
 
 // byID returns the record of a type with the given ID, failing the test if none.
@@ -832,7 +872,7 @@ func jsonInput(t *testing.T, r *resourceRecord, key string, out any) {
 func (m *mockCloud) container(t *testing.T) map[string]any {
 	t.Helper()
 	var defs []map[string]any
-	jsonInput(t, m.one(t, "aws:ecs/taskDefinition:TaskDefinition"), "containerDefinitions", &defs)
+	jsonInput(t, m.taskDef(t), "containerDefinitions", &defs)
 	if len(defs) != 1 {
 		t.Fatalf("%d container definitions, want 1", len(defs))
 	}
