@@ -380,43 +380,38 @@ func NewServiceAlarms(ctx *pulumi.Context, name string, args *ServiceAlarmsArgs,
 		return pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(args.Alarms.name + "-" + suffix), Parent: args.Alarms}})
 	}
 	svc := args.Service
-	dims := pulumi.StringMap{"ClusterName": svc.ClusterName, "ServiceName": svc.ServiceName}
-	// treatMissingData notBreaching: ECS publishes these only while tasks run, and no task at all
-	// is the NoHealthyHosts alarm's concern, not a saturation.
-	for _, u := range []struct {
-		suffix, metric, stat string
-		percent, minutes     int
-		description          string // the format of the description, given percent and minutes
-		alarm                **cloudwatch.MetricAlarm
-	}{
-		{alarmCPU, "CPUUtilization", "Average", cpuHighPercent, 5, "Average CPU above %d%% for %d minutes: " +
-			"autoscaling cannot keep up (maxCount reached, or the task size is too small).", &s.CPU},
-		{alarmMemory, "MemoryUtilization", "Maximum", memoryHighPercent, 3, "The busiest task used more than %d%% " +
-			"of its memory for %d minutes: it is close to being killed (out of memory).", &s.Memory},
-	} {
-		alarm, err := m.alarm(ctx, u.suffix, &cloudwatch.MetricAlarmArgs{
-			AlarmDescription:   pulumi.Sprintf(u.description, u.percent, u.minutes),
+	// A task's CPU or memory utilisation above percent for minutes. treatMissingData notBreaching:
+	// ECS publishes these only while tasks run, and no task at all is the NoHealthyHosts alarm's
+	// concern, not a saturation. The description is a format of percent and minutes.
+	utilisation := func(suffix, metric, stat string, percent, minutes int, description string) (*cloudwatch.MetricAlarm, error) {
+		return m.alarm(ctx, suffix, &cloudwatch.MetricAlarmArgs{
+			AlarmDescription:   pulumi.Sprintf(description, percent, minutes),
 			Namespace:          pulumi.String("AWS/ECS"),
-			MetricName:         pulumi.String(u.metric),
-			Dimensions:         dims,
-			Statistic:          pulumi.String(u.stat),
+			MetricName:         pulumi.String(metric),
+			Dimensions:         pulumi.StringMap{"ClusterName": svc.ClusterName, "ServiceName": svc.ServiceName},
+			Statistic:          pulumi.String(stat),
 			Period:             pulumi.Int(alarmPeriodSec),
 			ComparisonOperator: pulumi.String("GreaterThanThreshold"),
-			Threshold:          pulumi.Float64(float64(u.percent)),
-			EvaluationPeriods:  pulumi.Int(u.minutes),
-			DatapointsToAlarm:  pulumi.Int(u.minutes),
+			Threshold:          pulumi.Float64(float64(percent)),
+			EvaluationPeriods:  pulumi.Int(minutes),
+			DatapointsToAlarm:  pulumi.Int(minutes),
 			TreatMissingData:   pulumi.String("notBreaching"),
-		}, movedFrom(u.suffix))
-		if err != nil {
-			return nil, err
-		}
-		*u.alarm = alarm
+		}, movedFrom(suffix))
+	}
+	var err error
+	if s.CPU, err = utilisation(alarmCPU, "CPUUtilization", "Average", cpuHighPercent, 5, "Average CPU above %d%% for "+
+		"%d minutes: autoscaling cannot keep up (maxCount reached, or the task size is too small)."); err != nil {
+		return nil, err
+	}
+	if s.Memory, err = utilisation(alarmMemory, "MemoryUtilization", "Maximum", memoryHighPercent, 3, "The busiest task "+
+		"used more than %d%% of its memory for %d minutes: it is close to being killed (out of memory)."); err != nil {
+		return nil, err
 	}
 	if args.WatchHealthyHosts {
 		// No point at all means no registered target: the service is down, so missing data
 		// breaches. Declared once the service is steady, so a new stack does not page while its
 		// first tasks start.
-		alarm, err := m.alarm(ctx, alarmNoHealthyHosts, &cloudwatch.MetricAlarmArgs{
+		if s.NoHealthyHosts, err = m.alarm(ctx, alarmNoHealthyHosts, &cloudwatch.MetricAlarmArgs{
 			AlarmDescription:   pulumi.String("No task passed the load balancer's health check for 2 minutes: the service is down."),
 			Namespace:          pulumi.String("AWS/ApplicationELB"),
 			MetricName:         pulumi.String("HealthyHostCount"),
@@ -428,11 +423,9 @@ func NewServiceAlarms(ctx *pulumi.Context, name string, args *ServiceAlarmsArgs,
 			EvaluationPeriods:  pulumi.Int(2),
 			DatapointsToAlarm:  pulumi.Int(2),
 			TreatMissingData:   pulumi.String("breaching"),
-		}, pulumi.DependsOn([]pulumi.Resource{svc.Service}), movedFrom(alarmNoHealthyHosts))
-		if err != nil {
+		}, pulumi.DependsOn([]pulumi.Resource{svc.Service}), movedFrom(alarmNoHealthyHosts)); err != nil {
 			return nil, err
 		}
-		s.NoHealthyHosts = alarm
 	}
 	if topic := args.Alarms.Topic; topic != nil {
 		if err := addDeploymentFailureMail(ctx, s, name, args.NamePrefix, topic, svc, movedFrom); err != nil {
