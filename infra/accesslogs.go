@@ -26,8 +26,6 @@ const (
 type AccessLogs struct {
 	pulumi.ResourceState
 
-	Bucket     *s3.BucketV2
-	Policy     *s3.BucketPolicy
 	BucketName pulumi.StringOutput `pulumi:"bucketName"`
 	// Ready are the bucket settings the load balancer waits for before it turns logging on.
 	Ready []pulumi.Resource
@@ -48,9 +46,6 @@ type AccessLogsArgs struct {
 
 // NewAccessLogs declares the access-log bucket and its settings.
 func NewAccessLogs(ctx *pulumi.Context, name string, args *AccessLogsArgs, opts ...pulumi.ResourceOption) (*AccessLogs, error) {
-	if args == nil || args.Account == "" || args.RetentionDays < 1 {
-		return nil, fmt.Errorf("create access log bucket: an account and a retention are required")
-	}
 	a := &AccessLogs{}
 	if err := ctx.RegisterComponentResource("gin-fargate:index:AccessLogs", name, a, opts...); err != nil {
 		return nil, err
@@ -65,7 +60,7 @@ func NewAccessLogs(ctx *pulumi.Context, name string, args *AccessLogsArgs, opts 
 	if err != nil {
 		return nil, fmt.Errorf("create access log bucket: %w", err)
 	}
-	a.Bucket, a.BucketName = bucket, bucket.Bucket
+	a.BucketName = bucket.Bucket
 
 	// S3.8, Checkov CKV_AWS_53-56: no public access, whatever a policy or ACL says later.
 	block, err := s3.NewBucketPublicAccessBlock(ctx, name+"-public-access-block", &s3.BucketPublicAccessBlockArgs{
@@ -128,7 +123,6 @@ func NewAccessLogs(ctx *pulumi.Context, name string, args *AccessLogsArgs, opts 
 	if err != nil {
 		return nil, fmt.Errorf("set access log bucket policy: %w", err)
 	}
-	a.Policy = bucketPolicy
 	a.Ready = []pulumi.Resource{bucketPolicy, ownership, encryption}
 
 	if err := ctx.RegisterResourceOutputs(a, pulumi.Map{"bucketName": a.BucketName}); err != nil {
@@ -189,9 +183,5 @@ func lookupELBAccount(ctx *pulumi.Context, region string, opts ...pulumi.InvokeO
 // bucketPrefix is a generated bucket name's prefix: the stack's name prefix, shortened so that
 // prefix and suffix fit the length S3 allows, then the suffix.
 func bucketPrefix(namePrefix, suffix string) string {
-	keep := maxBucketPrefixLen - len(suffix)
-	if len(namePrefix) > keep {
-		namePrefix = strings.TrimRight(namePrefix[:keep], "-")
-	}
-	return namePrefix + suffix
+	return shorten(namePrefix, maxBucketPrefixLen-len(suffix)) + suffix
 }

@@ -24,12 +24,10 @@ const (
 func TestAccessLogsOffByDefault(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t)
-	for _, typ := range []string{bucketType, bucketPolicyType, publicAccessType} {
-		if n := len(run.all(typ)); n != 0 {
-			t.Errorf("%d %s without accessLogs", n, typ)
-		}
+	if run.find(bucketType, "access-logs-bucket") != nil {
+		t.Error("an access-log bucket without accessLogs")
 	}
-	if v := run.one(t, albType).prop("accessLogs"); !v.IsNull() {
+	if v := run.alb(t).prop("accessLogs"); !v.IsNull() {
 		t.Errorf("load balancer accessLogs = %v without accessLogs", v)
 	}
 	if n := len(run.invoked(serviceAccountCall)); n != 0 {
@@ -40,11 +38,11 @@ func TestAccessLogsOffByDefault(t *testing.T) {
 func TestAccessLogs(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t, withConfig(map[string]string{"accessLogs": "true", "logRetentionDays": "90"}))
-	bucket := run.one(t, bucketType)
+	bucket := run.named(t, bucketType, "access-logs-bucket")
 	name := bucket.output(accessLogsBucketKey)
-	forBucket := func(typ string) *resourceRecord {
+	forBucket := func(typ, suffix string) *resourceRecord {
 		t.Helper()
-		r := run.one(t, typ)
+		r := run.named(t, typ, "access-logs-"+suffix)
 		if r.str("bucket") != bucket.ID {
 			t.Errorf("%s applies to %q, want the log bucket %q", typ, r.str("bucket"), bucket.ID)
 		}
@@ -52,25 +50,25 @@ func TestAccessLogs(t *testing.T) {
 	}
 
 	t.Run("ELB.5 CKV_AWS_91 the load balancer writes to the bucket once its policy exists", func(t *testing.T) {
-		alb := run.one(t, albType)
+		alb := run.alb(t)
 		enabled, _ := alb.boolean("accessLogs", "enabled")
 		if alb.str("accessLogs", "bucket") != name || !enabled || alb.str("accessLogs", "prefix") != "alb" {
 			t.Errorf("accessLogs = %v, want enabled to %s under alb/", alb.prop("accessLogs"), name)
 		}
-		if policy := run.one(t, bucketPolicyType); !slices.Contains(alb.DependsOn, policy.URN) {
+		if policy := run.named(t, bucketPolicyType, "access-logs-policy"); !slices.Contains(alb.DependsOn, policy.URN) {
 			t.Error("the load balancer does not wait for the bucket policy; enabling logs would fail with Access Denied")
 		}
 	})
 	t.Run("a bucket per stack, kept on destroy unless forceDelete", func(t *testing.T) {
-		if !strings.HasPrefix(bucket.str("bucketPrefix"), "gin-fargate-test-alb-logs-") || len(bucket.str("bucketPrefix")) > 37 {
-			t.Errorf("bucketPrefix = %q, want gin-fargate-test-alb-logs- within 37 characters", bucket.str("bucketPrefix"))
+		if want := run.prefix() + "-alb-logs-"; bucket.str("bucketPrefix") != want || len(want) > 37 {
+			t.Errorf("bucketPrefix = %q, want %s within 37 characters", bucket.str("bucketPrefix"), want)
 		}
 		if v, set := bucket.boolean("forceDestroy"); !set || v {
 			t.Errorf("forceDestroy = %v (set %v), want false", v, set)
 		}
 	})
 	t.Run("S3.8 CKV_AWS_53-56 CKV2_AWS_6 public access blocked", func(t *testing.T) {
-		pab := forBucket(publicAccessType)
+		pab := forBucket(publicAccessType, "public-access-block")
 		for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
 			if v, _ := pab.boolean(k); !v {
 				t.Errorf("%s is not true", k)
@@ -78,12 +76,12 @@ func TestAccessLogs(t *testing.T) {
 		}
 	})
 	t.Run("S3.12 CKV2_AWS_65 ACLs disabled", func(t *testing.T) {
-		if got := forBucket(ownershipType).str("rule", "objectOwnership"); got != "BucketOwnerEnforced" {
+		if got := forBucket(ownershipType, "ownership").str("rule", "objectOwnership"); got != "BucketOwnerEnforced" {
 			t.Errorf("objectOwnership = %q, want BucketOwnerEnforced", got)
 		}
 	})
 	t.Run("CKV_AWS_19 SSE-S3, the only encryption log delivery supports", func(t *testing.T) {
-		sse := forBucket(encryptionType)
+		sse := forBucket(encryptionType, "encryption")
 		if got := sse.str("rules", 0, "applyServerSideEncryptionByDefault", "sseAlgorithm"); got != "AES256" {
 			t.Errorf("sseAlgorithm = %q, want AES256", got)
 		}
@@ -92,7 +90,7 @@ func TestAccessLogs(t *testing.T) {
 		}
 	})
 	t.Run("S3.13 CKV2_AWS_61 CKV_AWS_300 logs expire with the log retention", func(t *testing.T) {
-		lc := forBucket(lifecycleType)
+		lc := forBucket(lifecycleType, "lifecycle")
 		if n := len(lc.prop("rules").ArrayValue()); n != 1 {
 			t.Fatalf("%d lifecycle rules, want 1", n)
 		}
@@ -105,7 +103,7 @@ func TestAccessLogs(t *testing.T) {
 		}
 	})
 	t.Run("S3.5 CKV_AWS_379 bucket policy: log delivery writes, nothing without TLS", func(t *testing.T) {
-		pol := forBucket(bucketPolicyType)
+		pol := forBucket(bucketPolicyType, "policy")
 		var doc policy
 		jsonInput(t, pol, "policy", &doc)
 		arn := bucket.output("arn")
@@ -133,8 +131,7 @@ func TestAccessLogs(t *testing.T) {
 				t.Errorf("statement %s allows everyone", s.Sid)
 			}
 		}
-		pab := run.one(t, publicAccessType)
-		if !slices.Contains(pol.DependsOn, pab.URN) {
+		if pab := run.named(t, publicAccessType, "access-logs-public-access-block"); !slices.Contains(pol.DependsOn, pab.URN) {
 			t.Error("the policy is written while the public access block may still change; S3 rejects that")
 		}
 	})
@@ -146,7 +143,7 @@ func TestAccessLogs(t *testing.T) {
 	})
 
 	dev := mustRun(t, withConfig(map[string]string{"accessLogs": "true", "forceDelete": "true"}))
-	if v, _ := dev.one(t, bucketType).boolean("forceDestroy"); !v {
+	if v, _ := dev.named(t, bucketType, "access-logs-bucket").boolean("forceDestroy"); !v {
 		t.Error("forceDelete true does not let destroy delete the log bucket")
 	}
 }
@@ -161,7 +158,7 @@ func TestAccessLogsWithoutRegionalAccount(t *testing.T) {
 		t.Fatalf("program failed: %v", err)
 	}
 	var doc policy
-	jsonInput(t, run.one(t, bucketPolicyType), "policy", &doc)
+	jsonInput(t, run.named(t, bucketPolicyType, "access-logs-policy"), "policy", &doc)
 	var sids []string
 	for _, s := range doc.Statement {
 		sids = append(sids, s.Sid)

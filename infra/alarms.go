@@ -48,31 +48,23 @@ const (
 // keyDeletionDays is the longest KMS deletion window, the safest (Security Hub KMS.3).
 const keyDeletionDays = 30
 
-// Alarms are the stack's CloudWatch alarms and, with an alarm email, the encrypted SNS topic they
-// notify. The load balancer alarms exist before the service, which names two of them as its
+// Alarms are the load balancer's alarms and, with an alarm email, the encrypted SNS topic every
+// alarm of the stack notifies. They exist before the service, which names two of them as its
 // deployment alarms: ECS rolls a deployment back when the new tasks raise the error rate or fail
-// health checks, not only when they fail to start. WatchService adds the service's own alarms.
+// health checks, not only when they fail to start. ServiceAlarms adds the service's own.
 type Alarms struct {
 	pulumi.ResourceState
 
 	// Topic receives every alarm's ALARM and OK transitions; nil without an alarm email.
 	Topic *sns.Topic
-	// Key encrypts the topic; nil without an alarm email.
-	Key *kms.Key
 	// ErrorRate and UnhealthyHosts are the service's deployment alarms.
 	ErrorRate      *cloudwatch.MetricAlarm
 	UnhealthyHosts *cloudwatch.MetricAlarm
 	Latency        *cloudwatch.MetricAlarm
-	// NoHealthyHosts fires when nothing serves; nil when minCount is 0 (a stack allowed to idle).
-	NoHealthyHosts *cloudwatch.MetricAlarm
-	CPU            *cloudwatch.MetricAlarm
-	Memory         *cloudwatch.MetricAlarm
 	// DeploymentAlarmNames are the alarms ECS watches during a deployment.
 	DeploymentAlarmNames pulumi.StringArrayOutput `pulumi:"deploymentAlarmNames"`
 
-	name    string
-	args    AlarmsArgs
-	actions pulumi.Array
+	name string
 }
 
 // AlarmsArgs configures Alarms.
@@ -86,8 +78,6 @@ type AlarmsArgs struct {
 	// LoadBalancerARNSuffix and TargetGroupARNSuffix are the load balancer metric dimensions.
 	LoadBalancerARNSuffix pulumi.StringInput
 	TargetGroupARNSuffix  pulumi.StringInput
-	// WatchHealthyHosts adds the alarm for a service with no healthy task (when minCount > 0).
-	WatchHealthyHosts bool
 }
 
 // alarmName is the full name of one of the stack's alarms.
@@ -103,24 +93,60 @@ func alarmNames(prefix string) []string {
 	return names
 }
 
+// alarmMaker declares one component's alarms with the stack's notification actions: every ALARM
+// and every return to OK goes to the topic, so a page is always followed by its all-clear.
+type alarmMaker struct {
+	parent pulumi.Resource
+	// name is the component's logical name, which starts its children's; prefix starts the alarms' names.
+	name, prefix string
+	// actions notify the topic; nil without an alarm email.
+	actions pulumi.Array
+}
+
+func newAlarmMaker(parent pulumi.Resource, name, prefix string, topic *sns.Topic) alarmMaker {
+	m := alarmMaker{parent: parent, name: name, prefix: prefix}
+	if topic != nil {
+		m.actions = pulumi.Array{topic.Arn}
+	}
+	return m
+}
+
+func (m alarmMaker) alarm(ctx *pulumi.Context, suffix string, args *cloudwatch.MetricAlarmArgs,
+	opts ...pulumi.ResourceOption,
+) (*cloudwatch.MetricAlarm, error) {
+	args.Name = pulumi.String(alarmName(m.prefix, suffix))
+	args.ActionsEnabled = pulumi.Bool(true)
+	if m.actions != nil {
+		args.AlarmActions = m.actions
+		args.OkActions = m.actions
+	}
+	alarm, err := cloudwatch.NewMetricAlarm(ctx, m.name+"-"+suffix, args, append(opts, pulumi.Parent(m.parent))...)
+	if err != nil {
+		return nil, fmt.Errorf("create alarm %s: %w", suffix, err)
+	}
+	return alarm, nil
+}
+
 // NewAlarms declares the notification topic (with an email) and the load balancer alarms.
 func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulumi.ResourceOption) (*Alarms, error) {
-	if args == nil || args.NamePrefix == "" || args.LoadBalancerARNSuffix == nil || args.TargetGroupARNSuffix == nil {
-		return nil, fmt.Errorf("create alarms: a name prefix and the load balancer's metric dimensions are required")
-	}
-	a := &Alarms{name: name, args: *args}
+	a := &Alarms{name: name}
 	if err := ctx.RegisterComponentResource("gin-fargate:index:Alarms", name, a, opts...); err != nil {
 		return nil, err
 	}
 	if args.Email != "" {
-		if err := a.addTopic(ctx, name); err != nil {
+		topic, err := addTopic(ctx, a, name, args)
+		if err != nil {
 			return nil, err
 		}
+		a.Topic = topic
 	}
-	if err := a.addLoadBalancerAlarms(ctx); err != nil {
+	if err := a.addLoadBalancerAlarms(ctx, newAlarmMaker(a, name, args.NamePrefix, a.Topic), args); err != nil {
 		return nil, err
 	}
 	a.DeploymentAlarmNames = pulumi.StringArray{a.ErrorRate.Name, a.UnhealthyHosts.Name}.ToStringArrayOutput()
+	if err := ctx.RegisterResourceOutputs(a, pulumi.Map{"deploymentAlarmNames": a.DeploymentAlarmNames}); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -131,48 +157,45 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 // does not let CloudWatch or EventBridge encrypt, so every notification would be dropped and only
 // the alarm history would say so. The customer-managed key (about US$1 a month, only with an alarm
 // email) lets exactly those two services use it.
-func (a *Alarms) addTopic(ctx *pulumi.Context, name string) error {
+func addTopic(ctx *pulumi.Context, a *Alarms, name string, args *AlarmsArgs) (*sns.Topic, error) {
 	parent := pulumi.Parent(a)
-	keyPolicy, err := topicKeyPolicy(partitionForRegion(a.args.Region), a.args.Account)
+	keyPolicy, err := topicKeyPolicy(partitionForRegion(args.Region), args.Account)
 	if err != nil {
-		return fmt.Errorf("encode alarm topic key policy: %w", err)
+		return nil, fmt.Errorf("encode alarm topic key policy: %w", err)
 	}
 	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
-		Description:          pulumi.String("Encrypts the alarm notifications of " + a.args.NamePrefix),
+		Description:          pulumi.String("Encrypts the alarm notifications of " + args.NamePrefix),
 		EnableKeyRotation:    pulumi.Bool(true),
 		DeletionWindowInDays: pulumi.Int(keyDeletionDays),
 		Policy:               pulumi.String(keyPolicy),
 	}, parent)
 	if err != nil {
-		return fmt.Errorf("create alarm topic key: %w", err)
+		return nil, fmt.Errorf("create alarm topic key: %w", err)
 	}
 	topic, err := sns.NewTopic(ctx, name+"-topic", &sns.TopicArgs{
-		DisplayName:    pulumi.String(a.args.NamePrefix + " alarms"),
+		DisplayName:    pulumi.String(args.NamePrefix + " alarms"),
 		KmsMasterKeyId: key.Arn,
 	}, parent)
 	if err != nil {
-		return fmt.Errorf("create alarm topic: %w", err)
+		return nil, fmt.Errorf("create alarm topic: %w", err)
 	}
-	a.Key, a.Topic = key, topic
-
 	policy := topic.Arn.ApplyT(func(arn string) (string, error) {
-		return topicPolicy(arn, partitionForRegion(a.args.Region), a.args.Region, a.args.Account, a.args.NamePrefix)
+		return topicPolicy(arn, partitionForRegion(args.Region), args.Region, args.Account, args.NamePrefix)
 	}).(pulumi.StringOutput)
 	if _, err := sns.NewTopicPolicy(ctx, name+"-topic-policy", &sns.TopicPolicyArgs{
 		Arn:    topic.Arn,
 		Policy: policy,
 	}, parent); err != nil {
-		return fmt.Errorf("create alarm topic policy: %w", err)
+		return nil, fmt.Errorf("create alarm topic policy: %w", err)
 	}
 	if _, err := sns.NewTopicSubscription(ctx, name+"-email", &sns.TopicSubscriptionArgs{
 		Topic:    topic.Arn,
 		Protocol: pulumi.String("email"),
-		Endpoint: pulumi.String(a.args.Email),
+		Endpoint: pulumi.String(args.Email),
 	}, parent); err != nil {
-		return fmt.Errorf("create alarm email subscription: %w", err)
+		return nil, fmt.Errorf("create alarm email subscription: %w", err)
 	}
-	a.actions = pulumi.Array{topic.Arn}
-	return nil
+	return topic, nil
 }
 
 // topicKeyPolicy lets the account manage the key through IAM (AWS's default key policy statement:
@@ -228,24 +251,6 @@ func topicPolicy(topicArn, partition, region, account, prefix string) (string, e
 	)
 }
 
-// newAlarm declares one alarm with the stack's notification actions: every ALARM and every return
-// to OK goes to the topic, so a page is always followed by its all-clear.
-func (a *Alarms) newAlarm(ctx *pulumi.Context, suffix string, args *cloudwatch.MetricAlarmArgs,
-	opts ...pulumi.ResourceOption,
-) (*cloudwatch.MetricAlarm, error) {
-	args.Name = pulumi.String(alarmName(a.args.NamePrefix, suffix))
-	args.ActionsEnabled = pulumi.Bool(true)
-	if a.actions != nil {
-		args.AlarmActions = a.actions
-		args.OkActions = a.actions
-	}
-	alarm, err := cloudwatch.NewMetricAlarm(ctx, a.name+"-"+suffix, args, append(opts, pulumi.Parent(a))...)
-	if err != nil {
-		return nil, fmt.Errorf("create alarm %s: %w", suffix, err)
-	}
-	return alarm, nil
-}
-
 // albMetric is a load balancer metric for one alarm query.
 func albMetric(name, stat string, dims pulumi.StringMap) *cloudwatch.MetricAlarmMetricQueryMetricArgs {
 	return &cloudwatch.MetricAlarmMetricQueryMetricArgs{
@@ -263,14 +268,14 @@ func albMetric(name, stat string, dims pulumi.StringMap) *cloudwatch.MetricAlarm
 // when there are errors, request counts and latency only when there is traffic, and host counts
 // only while targets are registered, so a missing point means a quiet minute, not a failure (the
 // exception, NoHealthyHosts, comes with the service's alarms).
-func (a *Alarms) addLoadBalancerAlarms(ctx *pulumi.Context) error {
-	lb := pulumi.StringMap{"LoadBalancer": a.args.LoadBalancerARNSuffix}
-	tg := pulumi.StringMap{"LoadBalancer": a.args.LoadBalancerARNSuffix, "TargetGroup": a.args.TargetGroupARNSuffix}
+func (a *Alarms) addLoadBalancerAlarms(ctx *pulumi.Context, m alarmMaker, args *AlarmsArgs) error {
+	lb := pulumi.StringMap{"LoadBalancer": args.LoadBalancerARNSuffix}
+	tg := targetGroupDimensions(args.LoadBalancerARNSuffix, args.TargetGroupARNSuffix)
 	var err error
 
 	// Target 5xx (the app's 500s) plus the load balancer's own 5xx (502/503/504: a task that
 	// crashes or hangs answers nothing, so the app never counts those), as a share of requests.
-	a.ErrorRate, err = a.newAlarm(ctx, alarmErrorRate, &cloudwatch.MetricAlarmArgs{
+	a.ErrorRate, err = m.alarm(ctx, alarmErrorRate, &cloudwatch.MetricAlarmArgs{
 		AlarmDescription: pulumi.Sprintf("More than %d%% of requests failed with a 5xx (at least %d a minute) "+
 			"in 2 of 3 minutes. Deployment alarm: ECS rolls a deployment back while it fires.",
 			errorRatePercent, minErrorsPerMinute),
@@ -297,7 +302,7 @@ func (a *Alarms) addLoadBalancerAlarms(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	a.UnhealthyHosts, err = a.newAlarm(ctx, alarmUnhealthyHosts, &cloudwatch.MetricAlarmArgs{
+	a.UnhealthyHosts, err = m.alarm(ctx, alarmUnhealthyHosts, &cloudwatch.MetricAlarmArgs{
 		AlarmDescription: pulumi.String("A task failed the load balancer's health check in 2 of 3 minutes. " +
 			"Deployment alarm: ECS rolls a deployment back while it fires."),
 		Namespace:          pulumi.String("AWS/ApplicationELB"),
@@ -314,7 +319,7 @@ func (a *Alarms) addLoadBalancerAlarms(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	a.Latency, err = a.newAlarm(ctx, alarmLatency, &cloudwatch.MetricAlarmArgs{
+	a.Latency, err = m.alarm(ctx, alarmLatency, &cloudwatch.MetricAlarmArgs{
 		AlarmDescription: pulumi.Sprintf("p99 response time above %gs in 3 of 5 minutes.", latencyP99Seconds),
 		Namespace:        pulumi.String("AWS/ApplicationELB"),
 		MetricName:       pulumi.String("TargetResponseTime"),
@@ -332,62 +337,85 @@ func (a *Alarms) addLoadBalancerAlarms(ctx *pulumi.Context) error {
 	return err
 }
 
-// WatchService declares the service's CPU, memory and no-healthy-hosts alarms and, with an alarm
-// email, mails ECS's own deployment failures: a rollback that happens after `pulumi up` returned
-// (a deployment alarm that fires late, a `just redeploy`) is then loud too. It completes the
-// component.
-func (a *Alarms) WatchService(ctx *pulumi.Context, svc *Service) error {
-	if svc == nil {
-		return fmt.Errorf("create service alarms: a service is required")
+// targetGroupDimensions are the metric dimensions of the target group's traffic and health.
+func targetGroupDimensions(loadBalancer, targetGroup pulumi.StringInput) pulumi.StringMap {
+	return pulumi.StringMap{"LoadBalancer": loadBalancer, "TargetGroup": targetGroup}
+}
+
+// ServiceAlarms are the service's own alarms, declared once the service exists: CPU and memory
+// saturation, no healthy task, and, with an alarm email, ECS's deployment failures by mail, so a
+// rollback that happens after `pulumi up` returned (a deployment alarm that fires late, a
+// `just redeploy`) is loud too.
+type ServiceAlarms struct {
+	pulumi.ResourceState
+
+	CPU    *cloudwatch.MetricAlarm
+	Memory *cloudwatch.MetricAlarm
+	// NoHealthyHosts fires when nothing serves; nil when minCount is 0 (a stack allowed to idle).
+	NoHealthyHosts *cloudwatch.MetricAlarm
+}
+
+// ServiceAlarmsArgs configures ServiceAlarms.
+type ServiceAlarmsArgs struct {
+	NamePrefix string
+	// Alarms holds the topic to notify. Its component declared these alarms until they moved
+	// here; each keeps its URN through an alias, so deployed alarms are not replaced.
+	Alarms  *Alarms
+	Service *Service
+	// LoadBalancerARNSuffix and TargetGroupARNSuffix are the target group's metric dimensions.
+	LoadBalancerARNSuffix pulumi.StringInput
+	TargetGroupARNSuffix  pulumi.StringInput
+	// WatchHealthyHosts adds the alarm for a service with no healthy task (when minCount > 0).
+	WatchHealthyHosts bool
+}
+
+// NewServiceAlarms declares the service's alarms and, with an alarm email, its failure mail.
+func NewServiceAlarms(ctx *pulumi.Context, name string, args *ServiceAlarmsArgs, opts ...pulumi.ResourceOption) (*ServiceAlarms, error) {
+	s := &ServiceAlarms{}
+	if err := ctx.RegisterComponentResource("gin-fargate:index:ServiceAlarms", name, s, opts...); err != nil {
+		return nil, err
 	}
-	dims := pulumi.StringMap{"ClusterName": svc.ClusterName, "ServiceName": svc.ServiceName}
+	m := newAlarmMaker(s, name, args.NamePrefix, args.Alarms.Topic)
+	movedFrom := func(suffix string) pulumi.ResourceOption {
+		return pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(args.Alarms.name + "-" + suffix), Parent: args.Alarms}})
+	}
+	svc := args.Service
+	// A task's CPU or memory utilisation above percent for minutes. treatMissingData notBreaching:
+	// ECS publishes these only while tasks run, and no task at all is the NoHealthyHosts alarm's
+	// concern, not a saturation. The description is a format of percent and minutes.
+	utilisation := func(suffix, metric, stat string, percent, minutes int, description string) (*cloudwatch.MetricAlarm, error) {
+		return m.alarm(ctx, suffix, &cloudwatch.MetricAlarmArgs{
+			AlarmDescription:   pulumi.Sprintf(description, percent, minutes),
+			Namespace:          pulumi.String("AWS/ECS"),
+			MetricName:         pulumi.String(metric),
+			Dimensions:         pulumi.StringMap{"ClusterName": svc.ClusterName, "ServiceName": svc.ServiceName},
+			Statistic:          pulumi.String(stat),
+			Period:             pulumi.Int(alarmPeriodSec),
+			ComparisonOperator: pulumi.String("GreaterThanThreshold"),
+			Threshold:          pulumi.Float64(float64(percent)),
+			EvaluationPeriods:  pulumi.Int(minutes),
+			DatapointsToAlarm:  pulumi.Int(minutes),
+			TreatMissingData:   pulumi.String("notBreaching"),
+		}, movedFrom(suffix))
+	}
 	var err error
-	// treatMissingData notBreaching: ECS publishes these only while tasks run, and no task at all
-	// is the NoHealthyHosts alarm's concern, not a saturation.
-	a.CPU, err = a.newAlarm(ctx, alarmCPU, &cloudwatch.MetricAlarmArgs{
-		AlarmDescription: pulumi.Sprintf("Average CPU above %d%% for 5 minutes: autoscaling cannot keep up "+
-			"(maxCount reached, or the task size is too small).", cpuHighPercent),
-		Namespace:          pulumi.String("AWS/ECS"),
-		MetricName:         pulumi.String("CPUUtilization"),
-		Dimensions:         dims,
-		Statistic:          pulumi.String("Average"),
-		Period:             pulumi.Int(alarmPeriodSec),
-		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
-		Threshold:          pulumi.Float64(cpuHighPercent),
-		EvaluationPeriods:  pulumi.Int(5),
-		DatapointsToAlarm:  pulumi.Int(5),
-		TreatMissingData:   pulumi.String("notBreaching"),
-	})
-	if err != nil {
-		return err
+	if s.CPU, err = utilisation(alarmCPU, "CPUUtilization", "Average", cpuHighPercent, 5, "Average CPU above %d%% for "+
+		"%d minutes: autoscaling cannot keep up (maxCount reached, or the task size is too small)."); err != nil {
+		return nil, err
 	}
-	a.Memory, err = a.newAlarm(ctx, alarmMemory, &cloudwatch.MetricAlarmArgs{
-		AlarmDescription: pulumi.Sprintf("The busiest task used more than %d%% of its memory for 3 minutes: "+
-			"it is close to being killed (out of memory).", memoryHighPercent),
-		Namespace:          pulumi.String("AWS/ECS"),
-		MetricName:         pulumi.String("MemoryUtilization"),
-		Dimensions:         dims,
-		Statistic:          pulumi.String("Maximum"),
-		Period:             pulumi.Int(alarmPeriodSec),
-		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
-		Threshold:          pulumi.Float64(memoryHighPercent),
-		EvaluationPeriods:  pulumi.Int(3),
-		DatapointsToAlarm:  pulumi.Int(3),
-		TreatMissingData:   pulumi.String("notBreaching"),
-	})
-	if err != nil {
-		return err
+	if s.Memory, err = utilisation(alarmMemory, "MemoryUtilization", "Maximum", memoryHighPercent, 3, "The busiest task "+
+		"used more than %d%% of its memory for %d minutes: it is close to being killed (out of memory)."); err != nil {
+		return nil, err
 	}
-	if a.args.WatchHealthyHosts {
+	if args.WatchHealthyHosts {
 		// No point at all means no registered target: the service is down, so missing data
 		// breaches. Declared once the service is steady, so a new stack does not page while its
 		// first tasks start.
-		tg := pulumi.StringMap{"LoadBalancer": a.args.LoadBalancerARNSuffix, "TargetGroup": a.args.TargetGroupARNSuffix}
-		a.NoHealthyHosts, err = a.newAlarm(ctx, alarmNoHealthyHosts, &cloudwatch.MetricAlarmArgs{
+		if s.NoHealthyHosts, err = m.alarm(ctx, alarmNoHealthyHosts, &cloudwatch.MetricAlarmArgs{
 			AlarmDescription:   pulumi.String("No task passed the load balancer's health check for 2 minutes: the service is down."),
 			Namespace:          pulumi.String("AWS/ApplicationELB"),
 			MetricName:         pulumi.String("HealthyHostCount"),
-			Dimensions:         tg,
+			Dimensions:         targetGroupDimensions(args.LoadBalancerARNSuffix, args.TargetGroupARNSuffix),
 			Statistic:          pulumi.String("Minimum"),
 			Period:             pulumi.Int(alarmPeriodSec),
 			ComparisonOperator: pulumi.String("LessThanThreshold"),
@@ -395,17 +423,19 @@ func (a *Alarms) WatchService(ctx *pulumi.Context, svc *Service) error {
 			EvaluationPeriods:  pulumi.Int(2),
 			DatapointsToAlarm:  pulumi.Int(2),
 			TreatMissingData:   pulumi.String("breaching"),
-		}, pulumi.DependsOn([]pulumi.Resource{svc.Service}))
-		if err != nil {
-			return err
+		}, pulumi.DependsOn([]pulumi.Resource{svc.Service}), movedFrom(alarmNoHealthyHosts)); err != nil {
+			return nil, err
 		}
 	}
-	if a.Topic != nil {
-		if err := a.addDeploymentFailureMail(ctx, svc.Service.ID().ToStringOutput(), svc.ServiceName); err != nil {
-			return err
+	if topic := args.Alarms.Topic; topic != nil {
+		if err := addDeploymentFailureMail(ctx, s, name, args.NamePrefix, topic, svc, movedFrom); err != nil {
+			return nil, err
 		}
 	}
-	return ctx.RegisterResourceOutputs(a, pulumi.Map{"deploymentAlarmNames": a.DeploymentAlarmNames})
+	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{}); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // deploymentFailedPattern matches ECS's event for a deployment it failed and rolled back.
@@ -421,20 +451,22 @@ func deploymentFailedPattern(serviceArn string) (string, error) {
 
 // addDeploymentFailureMail sends ECS's deployment-failure events for the service to the topic, as
 // one readable sentence.
-func (a *Alarms) addDeploymentFailureMail(ctx *pulumi.Context, serviceArn, serviceName pulumi.StringOutput) error {
-	parent := pulumi.Parent(a)
-	pattern := serviceArn.ApplyT(deploymentFailedPattern).(pulumi.StringOutput)
-	rule, err := cloudwatch.NewEventRule(ctx, a.name+"-"+deployFailedRule, &cloudwatch.EventRuleArgs{
-		Name:         pulumi.String(alarmName(a.args.NamePrefix, deployFailedRule)),
-		Description:  pulumi.String("ECS failed and rolled back a deployment of " + a.args.NamePrefix),
+func addDeploymentFailureMail(ctx *pulumi.Context, parent pulumi.Resource, name, prefix string, topic *sns.Topic,
+	svc *Service, movedFrom func(suffix string) pulumi.ResourceOption,
+) error {
+	pattern := svc.Service.ID().ToStringOutput().ApplyT(deploymentFailedPattern).(pulumi.StringOutput)
+	rule, err := cloudwatch.NewEventRule(ctx, name+"-"+deployFailedRule, &cloudwatch.EventRuleArgs{
+		Name:         pulumi.String(alarmName(prefix, deployFailedRule)),
+		Description:  pulumi.String("ECS failed and rolled back a deployment of " + prefix),
 		EventPattern: pattern,
-	}, parent)
+	}, pulumi.Parent(parent), movedFrom(deployFailedRule))
 	if err != nil {
 		return fmt.Errorf("create deployment failure rule: %w", err)
 	}
-	if _, err := cloudwatch.NewEventTarget(ctx, a.name+"-"+deployFailedRule+"-mail", &cloudwatch.EventTargetArgs{
+	mail := deployFailedRule + "-mail"
+	if _, err := cloudwatch.NewEventTarget(ctx, name+"-"+mail, &cloudwatch.EventTargetArgs{
 		Rule: rule.Name,
-		Arn:  a.Topic.Arn,
+		Arn:  topic.Arn,
 		InputTransformer: &cloudwatch.EventTargetInputTransformerArgs{
 			InputPaths: pulumi.StringMap{
 				"deployment": pulumi.String("$.detail.deploymentId"),
@@ -442,26 +474,10 @@ func (a *Alarms) addDeploymentFailureMail(ctx *pulumi.Context, serviceArn, servi
 				"time":       pulumi.String("$.time"),
 			},
 			InputTemplate: pulumi.Sprintf(`"ECS rolled back deployment <deployment> of service %s at <time>: <reason>. `+
-				`Read the service events (aws ecs describe-services) and the logs (just logs)."`, serviceName),
+				`Read the service events (aws ecs describe-services) and the logs (just logs)."`, svc.ServiceName),
 		},
-	}, parent); err != nil {
+	}, pulumi.Parent(parent), movedFrom(mail)); err != nil {
 		return fmt.Errorf("create deployment failure mail: %w", err)
 	}
 	return nil
-}
-
-// DeploymentAlarmARNs are the ARNs of the service's deployment alarms.
-func (a *Alarms) DeploymentAlarmARNs() pulumi.StringArrayOutput {
-	return pulumi.StringArray{a.ErrorRate.Arn, a.UnhealthyHosts.Arn}.ToStringArrayOutput()
-}
-
-// OtherAlarmARNs are the ARNs of the other alarms declared so far.
-func (a *Alarms) OtherAlarmARNs() pulumi.StringArrayOutput {
-	var arns pulumi.StringArray
-	for _, alarm := range []*cloudwatch.MetricAlarm{a.NoHealthyHosts, a.Latency, a.CPU, a.Memory} {
-		if alarm != nil {
-			arns = append(arns, alarm.Arn)
-		}
-	}
-	return arns.ToStringArrayOutput()
 }

@@ -17,10 +17,10 @@ const (
 	eventTargetType  = "aws:cloudwatch/eventTarget:EventTarget"
 )
 
-// alarmsByName returns the declared alarms by alarm name.
+// alarmsByName returns the stack's alarms (those of its two alarm components) by alarm name.
 func alarmsByName(run *stackRun) map[string]*resourceRecord {
 	out := map[string]*resourceRecord{}
-	for _, a := range run.all(alarmType) {
+	for _, a := range append(run.in("alarms", alarmType), run.in("service-alarms", alarmType)...) {
 		out[a.str("name")] = a
 	}
 	return out
@@ -29,9 +29,9 @@ func alarmsByName(run *stackRun) map[string]*resourceRecord {
 // alarm returns the alarm with a name suffix, failing the test if none.
 func alarm(t *testing.T, run *stackRun, suffix string) *resourceRecord {
 	t.Helper()
-	a, ok := alarmsByName(run)["gin-fargate-test-"+suffix]
+	a, ok := alarmsByName(run)[run.prefix()+"-"+suffix]
 	if !ok {
-		t.Fatalf("no alarm gin-fargate-test-%s among %v", suffix, sortedKeys(alarmsByName(run)))
+		t.Fatalf("no alarm %s-%s among %v", run.prefix(), suffix, sortedKeys(alarmsByName(run)))
 	}
 	return a
 }
@@ -41,14 +41,14 @@ func alarm(t *testing.T, run *stackRun, suffix string) *resourceRecord {
 func TestDeploymentAlarms(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t)
-	svc := run.one(t, serviceType)
+	svc := run.service(t)
 	enable, _ := svc.boolean("alarms", "enable")
 	rollback, _ := svc.boolean("alarms", "rollback")
 	if !enable || !rollback {
 		t.Errorf("service alarms enable %v rollback %v, want both", enable, rollback)
 	}
 	names := svc.strs("alarms", "alarmNames")
-	if want := []string{"gin-fargate-test-target-5xx", "gin-fargate-test-unhealthy-hosts"}; !slices.Equal(names, want) {
+	if want := []string{run.prefix() + "-target-5xx", run.prefix() + "-unhealthy-hosts"}; !slices.Equal(names, want) {
 		t.Errorf("deployment alarms = %v, want %v", names, want)
 	}
 	declared := alarmsByName(run)
@@ -67,8 +67,8 @@ func TestDeploymentAlarms(t *testing.T) {
 func TestAlarmDefinitions(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t)
-	lb, tg := run.one(t, albType).output("arnSuffix"), run.one(t, targetGroupType).output("arnSuffix")
-	cluster, service := run.one(t, clusterType).output("name"), run.one(t, serviceType).output("name")
+	lb, tg := run.alb(t).output("arnSuffix"), run.targetGroup(t).output("arnSuffix")
+	cluster, service := run.cluster(t).output("name"), run.service(t).output("name")
 
 	t.Run("5xx rate over the target group's requests", func(t *testing.T) {
 		a := alarm(t, run, "target-5xx")
@@ -115,6 +115,9 @@ func TestAlarmDefinitions(t *testing.T) {
 			a.num("evaluationPeriods") != 3 || a.num("datapointsToAlarm") != 2 {
 			t.Errorf("5xx alarm fires at %v %s over %v of %v periods", a.num("threshold"), a.str("comparisonOperator"),
 				a.num("datapointsToAlarm"), a.num("evaluationPeriods"))
+		}
+		if got := a.str("treatMissingData"); got != "notBreaching" {
+			t.Errorf("treatMissingData = %q, want notBreaching (the load balancer counts no errors when there are none)", got)
 		}
 	})
 
@@ -168,13 +171,6 @@ func TestAlarmDefinitions(t *testing.T) {
 			t.Errorf("latency alarm statistic %q low samples %q", a.str("extendedStatistic"), a.str("evaluateLowSampleCountPercentiles"))
 		}
 	})
-	t.Run("every treatMissingData is chosen", func(t *testing.T) {
-		for name, a := range alarmsByName(run) {
-			if a.str("treatMissingData") == "" {
-				t.Errorf("alarm %s leaves treatMissingData to the default", name)
-			}
-		}
-	})
 }
 
 // TestNoHealthyHostsAlarm: declared once the service is steady (a new stack does not page while
@@ -182,11 +178,11 @@ func TestAlarmDefinitions(t *testing.T) {
 func TestNoHealthyHostsAlarm(t *testing.T) {
 	t.Parallel()
 	full := mustRun(t)
-	if a := alarm(t, full, "no-healthy-hosts"); !slices.Contains(a.DependsOn, full.one(t, serviceType).URN) {
+	if a := alarm(t, full, "no-healthy-hosts"); !slices.Contains(a.DependsOn, full.service(t).URN) {
 		t.Error("no-healthy-hosts alarm is not declared after the service")
 	}
 	run := mustRun(t, withConfig(map[string]string{"minCount": "0", "desiredCount": "1"}))
-	if _, ok := alarmsByName(run)["gin-fargate-test-no-healthy-hosts"]; ok {
+	if _, ok := alarmsByName(run)[run.prefix()+"-no-healthy-hosts"]; ok {
 		t.Error("no-healthy-hosts alarm with minCount 0: an idle stack would page forever")
 	}
 }
@@ -194,9 +190,13 @@ func TestNoHealthyHostsAlarm(t *testing.T) {
 func TestAlarmsWithoutEmailNotifyNobody(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t)
-	for _, typ := range []string{topicType, topicPolicyType, subscriptionType, kmsKeyType, eventRuleType, eventTargetType} {
-		if n := len(run.all(typ)); n != 0 {
-			t.Errorf("%d %s without alarmEmail", n, typ)
+	for _, r := range []struct{ typ, name string }{
+		{topicType, "alarms-topic"}, {topicPolicyType, "alarms-topic-policy"}, {subscriptionType, "alarms-email"},
+		{kmsKeyType, "alarms-key"}, {eventRuleType, "service-alarms-deploy-failed"},
+		{eventTargetType, "service-alarms-deploy-failed-mail"},
+	} {
+		if run.find(r.typ, r.name) != nil {
+			t.Errorf("%s %s without alarmEmail", r.typ, r.name)
 		}
 	}
 	for name, a := range alarmsByName(run) {
@@ -206,16 +206,14 @@ func TestAlarmsWithoutEmailNotifyNobody(t *testing.T) {
 			}
 		}
 	}
-	if got := len(alarmsByName(run)); got != 6 {
-		t.Errorf("%d alarms, want 6 (the alarms exist for the dashboard and the deployments either way)", got)
-	}
 }
 
 func TestAlarmsWithEmail(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t, withConfig(map[string]string{"alarmEmail": "ops@example.com"}))
-	topic := run.one(t, topicType)
-	key := run.one(t, kmsKeyType)
+	topic := run.named(t, topicType, "alarms-topic")
+	key := run.named(t, kmsKeyType, "alarms-key")
+	rule := run.named(t, eventRuleType, "service-alarms-deploy-failed")
 	topicArn := topic.output("arn")
 
 	t.Run("topic encrypted with a key CloudWatch may use", func(t *testing.T) {
@@ -246,7 +244,7 @@ func TestAlarmsWithEmail(t *testing.T) {
 		}
 	})
 	t.Run("email subscription", func(t *testing.T) {
-		sub := run.one(t, subscriptionType)
+		sub := run.named(t, subscriptionType, "alarms-email")
 		if sub.str("topic") != topicArn || sub.str("protocol") != "email" || sub.str("endpoint") != "ops@example.com" {
 			t.Errorf("subscription %v, want email to ops@example.com on the topic", sub.Inputs)
 		}
@@ -264,7 +262,7 @@ func TestAlarmsWithEmail(t *testing.T) {
 		}
 	})
 	t.Run("only this stack's alarms and rule publish", func(t *testing.T) {
-		tp := run.one(t, topicPolicyType)
+		tp := run.named(t, topicPolicyType, "alarms-topic-policy")
 		if tp.str("arn") != topicArn {
 			t.Errorf("topic policy on %q", tp.str("arn"))
 		}
@@ -282,13 +280,11 @@ func TestAlarmsWithEmail(t *testing.T) {
 			t.Errorf("alarm statement %+v", alarms)
 		}
 		events := statement(t, p, "DeploymentFailuresPublish")
-		rule := run.one(t, eventRuleType)
 		if got, _ := events.Condition["ArnLike"]["aws:SourceArn"].([]any); len(got) != 1 || got[0] != rule.output("arn") {
 			t.Errorf("events may publish from %v, want only the rule %s", got, rule.output("arn"))
 		}
 	})
 	t.Run("ECS deployment failures are mailed", func(t *testing.T) {
-		rule := run.one(t, eventRuleType)
 		var pattern struct {
 			Source     []string `json:"source"`
 			DetailType []string `json:"detail-type"`
@@ -300,12 +296,12 @@ func TestAlarmsWithEmail(t *testing.T) {
 		if err := json.Unmarshal([]byte(rule.str("eventPattern")), &pattern); err != nil {
 			t.Fatalf("event pattern: %v", err)
 		}
-		svc := run.one(t, serviceType)
+		svc := run.service(t)
 		if !slices.Equal(pattern.Source, []string{"aws.ecs"}) || !slices.Equal(pattern.DetailType, []string{"ECS Deployment State Change"}) ||
 			!slices.Equal(pattern.Resources, []string{svc.ID}) || !slices.Equal(pattern.Detail.EventName, []string{"SERVICE_DEPLOYMENT_FAILED"}) {
 			t.Errorf("event pattern %+v, want this service's failed deployments", pattern)
 		}
-		target := run.one(t, eventTargetType)
+		target := run.named(t, eventTargetType, "service-alarms-deploy-failed-mail")
 		if target.str("rule") != rule.output("name") || target.str("arn") != topicArn {
 			t.Errorf("rule target %v, want the topic", target.Inputs)
 		}
@@ -317,15 +313,23 @@ func TestAlarmsWithEmail(t *testing.T) {
 	})
 }
 
-func TestAlarmNamesAreDeterministic(t *testing.T) {
+// TestMovedAlarmsKeepTheirURNs: the service's alarms and its failure mail moved from the Alarms
+// component to ServiceAlarms; each carries an alias to the URN it was deployed under, so an update
+// moves it instead of replacing it under a new name.
+func TestMovedAlarmsKeepTheirURNs(t *testing.T) {
 	t.Parallel()
-	a, b := mustRun(t), mustRun(t)
-	if got, want := sortedKeys(alarmsByName(a)), sortedKeys(alarmsByName(b)); !slices.Equal(got, want) {
-		t.Errorf("alarm names differ between runs: %v and %v", got, want)
+	run := mustRun(t, withConfig(map[string]string{"alarmEmail": "ops@example.com"}))
+	moved := []struct{ typ, name, old string }{
+		{alarmType, "service-alarms-cpu-high", "alarms-cpu-high"},
+		{alarmType, "service-alarms-memory-high", "alarms-memory-high"},
+		{alarmType, "service-alarms-no-healthy-hosts", "alarms-no-healthy-hosts"},
+		{eventRuleType, "service-alarms-deploy-failed", "alarms-deploy-failed"},
+		{eventTargetType, "service-alarms-deploy-failed-mail", "alarms-deploy-failed-mail"},
 	}
-	for name := range alarmsByName(a) {
-		if !strings.HasPrefix(name, "gin-fargate-test-") {
-			t.Errorf("alarm %s does not start with the stack's name prefix", name)
+	for _, m := range moved {
+		want := "urn:pulumi:" + testStack + "::" + run.project + "::gin-fargate:index:Alarms$" + m.typ + "::" + m.old
+		if got := run.named(t, m.typ, m.name).Aliases; !slices.Equal(got, []string{want}) {
+			t.Errorf("%s aliases %v, want its old URN %s", m.name, got, want)
 		}
 	}
 }

@@ -24,10 +24,6 @@ const (
 // count follows whichever policy asks for more.
 type Autoscaling struct {
 	pulumi.ResourceState
-
-	Target   *appautoscaling.Target
-	CPU      *appautoscaling.Policy
-	Requests *appautoscaling.Policy
 }
 
 // AutoscalingArgs configures Autoscaling.
@@ -47,14 +43,6 @@ type AutoscalingArgs struct {
 
 // NewAutoscaling declares the scalable target and its policies.
 func NewAutoscaling(ctx *pulumi.Context, name string, args *AutoscalingArgs, opts ...pulumi.ResourceOption) (*Autoscaling, error) {
-	if args == nil || args.ClusterName == nil || args.ServiceName == nil ||
-		args.LoadBalancerARNSuffix == nil || args.TargetGroupARNSuffix == nil {
-		return nil, fmt.Errorf("create autoscaling: the service and the load balancer's metric dimensions are required")
-	}
-	if args.MinCount < 0 || args.MaxCount < 1 || args.MinCount > args.MaxCount || args.RequestsPerTarget < 1 {
-		return nil, fmt.Errorf("create autoscaling: bounds %d..%d and %d requests per task are not valid",
-			args.MinCount, args.MaxCount, args.RequestsPerTarget)
-	}
 	a := &Autoscaling{}
 	if err := ctx.RegisterComponentResource("gin-fargate:index:Autoscaling", name, a, opts...); err != nil {
 		return nil, err
@@ -72,12 +60,10 @@ func NewAutoscaling(ctx *pulumi.Context, name string, args *AutoscalingArgs, opt
 	if err != nil {
 		return nil, fmt.Errorf("create scalable target: %w", err)
 	}
-	a.Target = target
-
-	policy := func(suffix string, tracking *appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs) (*appautoscaling.Policy, error) {
+	policy := func(suffix string, tracking *appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs) error {
 		tracking.ScaleOutCooldown = pulumi.Int(scaleOutCooldownSec)
 		tracking.ScaleInCooldown = pulumi.Int(scaleInCooldownSec)
-		p, err := appautoscaling.NewPolicy(ctx, name+"-"+suffix, &appautoscaling.PolicyArgs{
+		_, err := appautoscaling.NewPolicy(ctx, name+"-"+suffix, &appautoscaling.PolicyArgs{
 			Name:                                     pulumi.String(args.NamePrefix + "-" + suffix),
 			PolicyType:                               pulumi.String("TargetTrackingScaling"),
 			ServiceNamespace:                         target.ServiceNamespace,
@@ -86,11 +72,11 @@ func NewAutoscaling(ctx *pulumi.Context, name string, args *AutoscalingArgs, opt
 			TargetTrackingScalingPolicyConfiguration: tracking,
 		}, parent)
 		if err != nil {
-			return nil, fmt.Errorf("create %s scaling policy: %w", suffix, err)
+			return fmt.Errorf("create %s scaling policy: %w", suffix, err)
 		}
-		return p, nil
+		return nil
 	}
-	if a.CPU, err = policy("cpu", &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs{
+	if err := policy("cpu", &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs{
 		TargetValue: pulumi.Float64(cpuTargetPercent),
 		PredefinedMetricSpecification: &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs{
 			PredefinedMetricType: pulumi.String("ECSServiceAverageCPUUtilization"),
@@ -100,7 +86,7 @@ func NewAutoscaling(ctx *pulumi.Context, name string, args *AutoscalingArgs, opt
 	}
 	// The request policy counts the target group's requests per registered task and minute; its
 	// resource label is "<load balancer ARN suffix>/<target group ARN suffix>".
-	if a.Requests, err = policy("requests", &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs{
+	if err := policy("requests", &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs{
 		TargetValue: pulumi.Float64(float64(args.RequestsPerTarget)),
 		PredefinedMetricSpecification: &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs{
 			PredefinedMetricType: pulumi.String("ALBRequestCountPerTarget"),

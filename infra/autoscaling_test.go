@@ -15,8 +15,8 @@ func TestAutoscaling(t *testing.T) {
 	run := mustRun(t, withConfig(map[string]string{
 		"minCount": "3", "desiredCount": "4", "maxCount": "7", "requestsPerTarget": "250",
 	}))
-	target := run.one(t, scalingTargetType)
-	resourceID := "service/" + run.one(t, clusterType).output("name") + "/" + run.one(t, serviceType).output("name")
+	target := run.named(t, scalingTargetType, "scaling-target")
+	resourceID := "service/" + run.cluster(t).output("name") + "/" + run.service(t).output("name")
 	checks := []struct{ field, got, want string }{
 		{"serviceNamespace", target.str("serviceNamespace"), "ecs"},
 		{"scalableDimension", target.str("scalableDimension"), "ecs:service:DesiredCount"},
@@ -31,7 +31,7 @@ func TestAutoscaling(t *testing.T) {
 		t.Errorf("scalable target bounds %v..%v, want minCount..maxCount 3..7", target.num("minCapacity"), target.num("maxCapacity"))
 	}
 
-	lb, tg := run.one(t, albType).output("arnSuffix"), run.one(t, targetGroupType).output("arnSuffix")
+	lb, tg := run.alb(t).output("arnSuffix"), run.targetGroup(t).output("arnSuffix")
 	want := map[string]struct {
 		target float64
 		label  string
@@ -39,7 +39,7 @@ func TestAutoscaling(t *testing.T) {
 		"ECSServiceAverageCPUUtilization": {60, ""},
 		"ALBRequestCountPerTarget":        {250, lb + "/" + tg},
 	}
-	policies := run.all(scalingPolicyType)
+	policies := run.in("scaling", scalingPolicyType)
 	if len(policies) != len(want) {
 		t.Fatalf("%d scaling policies, want %d", len(policies), len(want))
 	}
@@ -78,28 +78,12 @@ func TestAutoscaling(t *testing.T) {
 	}
 }
 
-func TestAutoscalingDefaults(t *testing.T) {
-	t.Parallel()
-	run := mustRun(t)
-	target := run.one(t, scalingTargetType)
-	if target.num("minCapacity") != 2 || target.num("maxCapacity") != 10 {
-		t.Errorf("default bounds %v..%v, want 2..10", target.num("minCapacity"), target.num("maxCapacity"))
-	}
-	for _, p := range run.all(scalingPolicyType) {
-		cfg := "targetTrackingScalingPolicyConfiguration"
-		if p.str(cfg, "predefinedMetricSpecification", "predefinedMetricType") == "ALBRequestCountPerTarget" &&
-			p.num(cfg, "targetValue") != 1000 {
-			t.Errorf("default requests per task = %v, want 1000", p.num(cfg, "targetValue"))
-		}
-	}
-}
-
 // TestDesiredCountBelongsToTheScaler: desiredCount seeds the first deployment, then `pulumi up`
 // ignores it, so a deploy never resets what the scaler chose.
 func TestDesiredCountBelongsToTheScaler(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t, withConfig(map[string]string{"desiredCount": "3"}))
-	svc := run.one(t, serviceType)
+	svc := run.service(t)
 	if !slices.Contains(svc.IgnoreChanges, "desiredCount") {
 		t.Errorf("service ignoreChanges = %v, want desiredCount", svc.IgnoreChanges)
 	}

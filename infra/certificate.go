@@ -23,9 +23,6 @@ const (
 type Certificate struct {
 	pulumi.ResourceState
 
-	Certificate      *acm.Certificate
-	ValidationRecord *route53.Record
-	Validation       *acm.CertificateValidation
 	// ARN is the certificate's ARN once ACM has issued it: a listener that uses it waits for the
 	// validation instead of failing on a certificate that is still pending.
 	ARN pulumi.StringOutput `pulumi:"arn"`
@@ -42,9 +39,6 @@ type CertificateArgs struct {
 
 // NewCertificate requests the certificate and validates it through Route 53.
 func NewCertificate(ctx *pulumi.Context, name string, args *CertificateArgs, opts ...pulumi.ResourceOption) (*Certificate, error) {
-	if args == nil || args.Domain == "" {
-		return nil, fmt.Errorf("create certificate: a domain is required")
-	}
 	c := &Certificate{}
 	if err := ctx.RegisterComponentResource("gin-fargate:index:Certificate", name, c, opts...); err != nil {
 		return nil, err
@@ -93,7 +87,6 @@ func NewCertificate(ctx *pulumi.Context, name string, args *CertificateArgs, opt
 	if err != nil {
 		return nil, fmt.Errorf("create certificate validation for %s: %w", args.Domain, err)
 	}
-	c.Certificate, c.ValidationRecord, c.Validation = cert, record, validation
 	c.ARN = validation.CertificateArn
 
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{"arn": c.ARN}); err != nil {

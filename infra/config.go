@@ -47,14 +47,13 @@ const (
 )
 
 const (
-	configSecretsKey      = "secrets"
-	maxPaths              = 50
-	maxEnvVars            = 100
-	maxSecrets            = 50
-	maxRequestsPerTarget  = 1000000
-	maxTaskCount          = 1000
-	maxHealthCheckPathLen = 1024
-	maxPathPatternLen     = 128
+	configSecretsKey     = "secrets"
+	maxPaths             = 50
+	maxEnvVars           = 100
+	maxSecrets           = 50
+	maxRequestsPerTarget = 1000000
+	maxTaskCount         = 1000
+	maxPathPatternLen    = 128
 	// maxSecretBytes is the largest value Secrets Manager stores as a secret string.
 	maxSecretBytes = 65536
 )
@@ -72,7 +71,6 @@ type stackConfig struct {
 	// RequestsPerTarget is the autoscaling target of requests per task per minute.
 	RequestsPerTarget int
 	ContainerPort     int
-	HealthCheckPath   string
 	AvailabilityZones int
 	VpcCIDR           netip.Prefix
 	Egress            egressMode
@@ -96,16 +94,6 @@ type stackConfig struct {
 	WAF         bool
 }
 
-// secretNames returns the names of the configured secrets in a stable order.
-func (c *stackConfig) secretNames() []string {
-	names := make([]string, 0, len(c.Secrets))
-	for name := range c.Secrets {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
-}
-
 // configSource is where the parser reads raw values: the stack's config, the key fully qualified.
 type configSource struct {
 	project string
@@ -122,41 +110,40 @@ func loadConfig(ctx *pulumi.Context) (*stackConfig, error) {
 	})
 }
 
-// parseConfig reads every key of the stack, applies the defaults, and validates the values.
-// It reports every problem at once so one preview shows all that needs fixing.
+// parseConfig reads every key of the stack and validates the values. It reports every problem at
+// once so one preview shows all that needs fixing.
 func parseConfig(src configSource) (*stackConfig, error) {
 	r := &configReader{src: src}
 	region, _ := src.lookup("aws:region")
 	c := &stackConfig{
 		Region:             strings.TrimSpace(region),
-		Architecture:       architecture(r.str("architecture", string(archARM64))),
-		CPU:                r.integer("cpu", 256),
-		Memory:             r.integer("memory", 512),
-		DesiredCount:       r.integer("desiredCount", 2),
-		MinCount:           r.integer("minCount", 2),
-		MaxCount:           r.integer("maxCount", 10),
-		RequestsPerTarget:  r.integer("requestsPerTarget", 1000),
-		ContainerPort:      r.integer("containerPort", 8080),
-		HealthCheckPath:    r.str("healthCheckPath", "/healthz"),
-		AvailabilityZones:  r.integer("availabilityZones", 2),
-		Egress:             egressMode(r.str("egress", string(egressNATPerAZ))),
-		LogRetentionDays:   r.integer("logRetentionDays", 30),
-		ContainerInsights:  r.boolean("containerInsights", true),
-		Domain:             r.str("domain", ""),
-		HostedZone:         r.str("hostedZone", ""),
-		Paths:              r.strings("paths", []string{"/*"}),
-		DeletionProtection: r.boolean("deletionProtection", false),
+		Architecture:       architecture(r.str("architecture")),
+		CPU:                r.integer("cpu"),
+		Memory:             r.integer("memory"),
+		DesiredCount:       r.integer("desiredCount"),
+		MinCount:           r.integer("minCount"),
+		MaxCount:           r.integer("maxCount"),
+		RequestsPerTarget:  r.integer("requestsPerTarget"),
+		ContainerPort:      r.integer("containerPort"),
+		AvailabilityZones:  r.integer("availabilityZones"),
+		Egress:             egressMode(r.str("egress")),
+		LogRetentionDays:   r.integer("logRetentionDays"),
+		ContainerInsights:  r.boolean("containerInsights"),
+		Domain:             r.str("domain"),
+		HostedZone:         r.str("hostedZone"),
+		Paths:              r.strings("paths"),
+		DeletionProtection: r.boolean("deletionProtection"),
 		Env:                r.object("env"),
-		AlarmEmail:         r.str("alarmEmail", ""),
-		Spot:               r.boolean("spot", false),
-		IPv6:               r.boolean("ipv6", true),
-		ForceDelete:        r.boolean("forceDelete", false),
-		FlowLogs:           r.boolean("flowLogs", false),
-		AccessLogs:         r.boolean("accessLogs", false),
-		WAF:                r.boolean("waf", false),
+		AlarmEmail:         r.str("alarmEmail"),
+		Spot:               r.boolean("spot"),
+		IPv6:               r.boolean("ipv6"),
+		ForceDelete:        r.boolean("forceDelete"),
+		FlowLogs:           r.boolean("flowLogs"),
+		AccessLogs:         r.boolean("accessLogs"),
+		WAF:                r.boolean("waf"),
 	}
-	cidr := r.str("vpcCidr", "10.0.0.0/16")
-	image := r.str("image", "")
+	cidr := r.str("vpcCidr")
+	image := r.str("image")
 	secrets := r.object(configSecretsKey)
 
 	validateRegion(r, c.Region)
@@ -168,7 +155,7 @@ func parseConfig(src configSource) (*stackConfig, error) {
 			c.RequestsPerTarget, maxRequestsPerTarget)
 	}
 	validatePort(r, "containerPort", c.ContainerPort)
-	validateHealthCheckPath(r, c.HealthCheckPath)
+	refuseRemovedKeys(r)
 	if c.AvailabilityZones < 2 || c.AvailabilityZones > 3 {
 		r.fail("availabilityZones", "%d is not allowed; allowed: 2 or 3", c.AvailabilityZones)
 	}

@@ -11,19 +11,20 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 )
 
-// parseMap parses config given as project keys (or namespaced keys) to values.
-func parseMap(kv map[string]string, secretKeys ...string) (*stackConfig, error) {
-	full := map[string]string{}
-	for k, v := range kv {
-		if !strings.Contains(k, ":") {
-			k = testProject + ":" + k
-		}
-		full[k] = v
+// parseMap parses the config the CLI passes for a stack that sets kv (project keys, or namespaced
+// keys) and marks secretKeys secret.
+func parseMap(t *testing.T, kv map[string]string, secretKeys ...string) (*stackConfig, error) {
+	t.Helper()
+	proj := loadProject(t)
+	full := cliConfig(t, proj, kv)
+	var secret []string
+	for _, k := range secretKeys {
+		secret = append(secret, configKey(t, proj, k))
 	}
 	return parseConfig(configSource{
-		project: testProject,
+		project: proj.Name.String(),
 		lookup:  func(k string) (string, bool) { v, ok := full[k]; return v, ok },
-		secret:  func(k string) bool { return slices.Contains(secretKeys, strings.TrimPrefix(k, testProject+":")) },
+		secret:  func(k string) bool { return slices.Contains(secret, k) },
 	})
 }
 
@@ -34,52 +35,6 @@ func configErrors(err error) []error {
 		return []error{err}
 	}
 	return joined.Unwrap()
-}
-
-func TestConfigDefaults(t *testing.T) {
-	t.Parallel()
-	c, err := parseMap(nil)
-	if err != nil {
-		t.Fatalf("parse empty config: %v", err)
-	}
-	checks := []struct {
-		key       string
-		got, want any
-	}{
-		{"architecture", c.Architecture, archARM64},
-		{"cpu", c.CPU, 256},
-		{"memory", c.Memory, 512},
-		{"desiredCount", c.DesiredCount, 2},
-		{"minCount", c.MinCount, 2},
-		{"maxCount", c.MaxCount, 10},
-		{"requestsPerTarget", c.RequestsPerTarget, 1000},
-		{"containerPort", c.ContainerPort, 8080},
-		{"healthCheckPath", c.HealthCheckPath, "/healthz"},
-		{"availabilityZones", c.AvailabilityZones, 2},
-		{"vpcCidr", c.VpcCIDR.String(), "10.0.0.0/16"},
-		{"egress", c.Egress, egressNATPerAZ},
-		{"logRetentionDays", c.LogRetentionDays, 30},
-		{"containerInsights", c.ContainerInsights, true},
-		{"image", c.Image == nil, true},
-		{"domain", c.Domain, ""},
-		{"hostedZone", c.HostedZone, ""},
-		{"paths", strings.Join(c.Paths, ","), "/*"},
-		{"deletionProtection", c.DeletionProtection, false},
-		{"env", len(c.Env), 0},
-		{"secrets", len(c.Secrets), 0},
-		{"alarmEmail", c.AlarmEmail, ""},
-		{"spot", c.Spot, false},
-		{"ipv6", c.IPv6, true},
-		{"forceDelete", c.ForceDelete, false},
-		{"flowLogs", c.FlowLogs, false},
-		{"accessLogs", c.AccessLogs, false},
-		{"waf", c.WAF, false},
-	}
-	for _, ch := range checks {
-		if ch.got != ch.want {
-			t.Errorf("default %s = %v, want %v", ch.key, ch.got, ch.want)
-		}
-	}
 }
 
 // TestConfigRejects feeds one bad value at a time and expects exactly one error that names the
@@ -104,7 +59,7 @@ func TestConfigRejects(t *testing.T) {
 		"maxCount zero":                 {map[string]string{"maxCount": "0", "minCount": "0", "desiredCount": "0"}, nil, "maxCount", []string{"0", "1 to 1000"}},
 		"containerPort zero":            {map[string]string{"containerPort": "0"}, nil, "containerPort", []string{"0", "1 to 65535"}},
 		"containerPort too big":         {map[string]string{"containerPort": "70000"}, nil, "containerPort", []string{"70000", "1 to 65535"}},
-		"healthCheckPath relative":      {map[string]string{"healthCheckPath": "healthz"}, nil, "healthCheckPath", []string{`"healthz"`, "starting with /"}},
+		"healthCheckPath still set":     {map[string]string{"healthCheckPath": "/status"}, nil, "healthCheckPath", []string{`"/status"`, "no longer a setting", "/healthz", "pulumi config rm healthCheckPath"}},
 		"availabilityZones one":         {map[string]string{"availabilityZones": "1"}, nil, "availabilityZones", []string{"1", "2 or 3"}},
 		"availabilityZones four":        {map[string]string{"availabilityZones": "4"}, nil, "availabilityZones", []string{"4", "2 or 3"}},
 		"vpcCidr not a cidr":            {map[string]string{"vpcCidr": "10.0.0.0"}, nil, "vpcCidr", []string{`"10.0.0.0"`, "/16 to /23"}},
@@ -157,6 +112,7 @@ func TestConfigRejects(t *testing.T) {
 		"env not an object":             {map[string]string{"env": `["A"]`}, nil, "env", []string{"not an object"}},
 		"env bad name":                  {map[string]string{"env": `{"1ST":"x"}`}, nil, "env", []string{`"1ST"`, "letters, digits and _"}},
 		"env reserved name":             {map[string]string{"env": `{"PORT":"9000"}`}, nil, "env", []string{"PORT", "containerPort"}},
+		"env service name":              {map[string]string{"env": `{"SERVICE_NAME":"api"}`}, nil, "env", []string{"SERVICE_NAME", "project's name"}},
 		"env ECS prefix":                {map[string]string{"env": `{"ECS_AGENT":"x"}`}, nil, "env", []string{"ECS_AGENT", "ECS_ prefix"}},
 		"env looks secret (ECS.8)":      {map[string]string{"env": `{"DB_PASSWORD":"hunter2"}`}, nil, "env", []string{"DB_PASSWORD", "put it in secrets", "ECS.8"}},
 		"env api key (ECS.8)":           {map[string]string{"env": `{"STRIPE_API_KEY":"k"}`}, nil, "env", []string{"STRIPE_API_KEY", "secrets"}},
@@ -167,7 +123,7 @@ func TestConfigRejects(t *testing.T) {
 		"env passwd (ECS.8)":            {map[string]string{"env": `{"SMTP_PASSWD":"x"}`}, nil, "env", []string{"SMTP_PASSWD", "secrets"}},
 		"env access key id (ECS.8)":     {map[string]string{"env": `{"AWS_ACCESS_KEY_ID":"AKIA"}`}, nil, "env", []string{"AWS_ACCESS_KEY_ID", "ECS.8"}},
 		"env secret access key (ECS.8)": {map[string]string{"env": `{"AWS_SECRET_ACCESS_KEY":"x"}`}, nil, "env", []string{"AWS_SECRET_ACCESS_KEY", "ECS.8"}},
-		"env engine auth data (ECS.8)":  {map[string]string{"env": `{"ECS_ENGINE_AUTH_DATA":"x"}`}, nil, "env", []string{"ECS_ENGINE_AUTH_DATA", "ECS.8"}},
+		"env engine auth data":          {map[string]string{"env": `{"ECS_ENGINE_AUTH_DATA":"x"}`}, nil, "env", []string{"ECS_ENGINE_AUTH_DATA", "ECS_ prefix"}},
 		"requestsPerTarget zero":        {map[string]string{"requestsPerTarget": "0"}, nil, "requestsPerTarget", []string{"0", "1 to 1000000"}},
 		"requestsPerTarget too big":     {map[string]string{"requestsPerTarget": "1000001"}, nil, "requestsPerTarget", []string{"1000001", "1 to 1000000"}},
 		"requestsPerTarget not integer": {map[string]string{"requestsPerTarget": "many"}, nil, "requestsPerTarget", []string{`"many"`, "not an integer"}},
@@ -177,7 +133,7 @@ func TestConfigRejects(t *testing.T) {
 		"secrets too many":              {map[string]string{"secrets": manySecrets(51)}, []string{"secrets"}, "secrets", []string{"51 secrets", "at most 50"}},
 		"secrets in plain text":         {map[string]string{"secrets": `{"DB_PASSWORD":"x"}`}, nil, "secrets", []string{"plain-text", "--secret"}},
 		"secrets bad name":              {map[string]string{"secrets": `{"db-password":"x"}`}, []string{"secrets"}, "secrets", []string{`"db-password"`, "letters, digits and _"}},
-		"secrets reserved name":         {map[string]string{"secrets": `{"APP_VERSION":"x"}`}, []string{"secrets"}, "secrets", []string{"APP_VERSION", "choose another name"}},
+		"secrets reserved name":         {map[string]string{"secrets": `{"APP_VERSION":"x"}`}, []string{"secrets"}, "secrets", []string{"APP_VERSION", "remove it from secrets"}},
 		"secrets empty value":           {map[string]string{"secrets": `{"TOKEN":""}`}, []string{"secrets"}, "secrets", []string{"TOKEN is empty"}},
 		"alarmEmail not an address":     {map[string]string{"alarmEmail": "ops at example"}, nil, "alarmEmail", []string{`"ops at example"`, "ops@example.com"}},
 		"alarmEmail with name":          {map[string]string{"alarmEmail": "Ops <ops@example.com>"}, nil, "alarmEmail", []string{"bare address"}},
@@ -192,7 +148,7 @@ func TestConfigRejects(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			_, err := parseMap(tt.config, tt.secrets...)
+			_, err := parseMap(t, tt.config, tt.secrets...)
 			if err == nil {
 				t.Fatalf("config %v accepted, want an error about %s", tt.config, tt.key)
 			}
@@ -201,10 +157,7 @@ func TestConfigRejects(t *testing.T) {
 				t.Fatalf("%d errors, want 1: %v", len(errs), err)
 			}
 			msg := errs[0].Error()
-			key := tt.key
-			if !strings.Contains(key, ":") {
-				key = testProject + ":" + key
-			}
+			key := configKey(t, loadProject(t), tt.key)
 			if !strings.HasPrefix(msg, key+": ") {
 				t.Errorf("error %q does not start with the key %q", msg, key)
 			}
@@ -228,7 +181,7 @@ func manySecrets(n int) string {
 
 func TestConfigReportsEveryErrorAtOnce(t *testing.T) {
 	t.Parallel()
-	_, err := parseMap(map[string]string{
+	_, err := parseMap(t, map[string]string{
 		"architecture":     "sparc",
 		"cpu":              "100",
 		"egress":           "none",
@@ -245,7 +198,7 @@ func TestConfigReportsEveryErrorAtOnce(t *testing.T) {
 		t.Errorf("%d errors, want %d: %v", got, want, err)
 	}
 	for _, key := range []string{"architecture", "cpu", "egress", "vpcCidr", "logRetentionDays", "containerPort", "paths"} {
-		if !strings.Contains(err.Error(), testProject+":"+key+": ") {
+		if !strings.Contains(err.Error(), configKey(t, loadProject(t), key)+": ") {
 			t.Errorf("error does not report %s:\n%v", key, err)
 		}
 	}
@@ -288,7 +241,7 @@ func TestConfigAccepts(t *testing.T) {
 	for name, kv := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := parseMap(kv, "secrets"); err != nil {
+			if _, err := parseMap(t, kv, "secrets"); err != nil {
 				t.Errorf("config %v rejected: %v", kv, err)
 			}
 		})
@@ -318,14 +271,14 @@ func TestFargateTaskSizes(t *testing.T) {
 	}
 	for cpu, mems := range valid {
 		for _, mem := range mems {
-			if _, err := parseMap(map[string]string{"cpu": fmt.Sprint(cpu), "memory": fmt.Sprint(mem)}); err != nil {
+			if _, err := parseMap(t, map[string]string{"cpu": fmt.Sprint(cpu), "memory": fmt.Sprint(mem)}); err != nil {
 				t.Errorf("cpu %d memory %d rejected: %v", cpu, mem, err)
 			}
 		}
 	}
 	for cpu, mems := range invalid {
 		for _, mem := range mems {
-			if _, err := parseMap(map[string]string{"cpu": fmt.Sprint(cpu), "memory": fmt.Sprint(mem)}); err == nil {
+			if _, err := parseMap(t, map[string]string{"cpu": fmt.Sprint(cpu), "memory": fmt.Sprint(mem)}); err == nil {
 				t.Errorf("cpu %d memory %d accepted", cpu, mem)
 			}
 		}
@@ -334,7 +287,7 @@ func TestFargateTaskSizes(t *testing.T) {
 
 func TestConfigParsesTypedValues(t *testing.T) {
 	t.Parallel()
-	c, err := parseMap(map[string]string{
+	c, err := parseMap(t, map[string]string{
 		"image":  "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api@sha256:" + strings.Repeat("b", 64),
 		"domain": "API.Example.com.",
 		"env":    `{"RETRIES":3,"DEBUG":true,"LIMIT":1000000}`,
@@ -357,7 +310,7 @@ func TestConfigParsesTypedValues(t *testing.T) {
 	for raw, want := range map[string]string{
 		"Example.COM.": "example.com", "/hostedzone/Z0123456789ABCDEFGHIJ": "Z0123456789ABCDEFGHIJ", "Z2FDTNDATAQYW2": "Z2FDTNDATAQYW2",
 	} {
-		z, err := parseMap(map[string]string{"domain": "api.example.com", "hostedZone": raw})
+		z, err := parseMap(t, map[string]string{"domain": "api.example.com", "hostedZone": raw})
 		if err != nil {
 			t.Fatalf("hostedZone %q: %v", raw, err)
 		}
@@ -368,7 +321,7 @@ func TestConfigParsesTypedValues(t *testing.T) {
 	if got, want := c.Env["RETRIES"]+","+c.Env["DEBUG"]+","+c.Env["LIMIT"], "3,true,1000000"; got != want {
 		t.Errorf("env values = %q, want %q", got, want)
 	}
-	cn, err := parseMap(map[string]string{"image": "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/api:v1"})
+	cn, err := parseMap(t, map[string]string{"image": "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/api:v1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +335,7 @@ func TestConfigParsesTypedValues(t *testing.T) {
 func TestConfigSecretsStaySecret(t *testing.T) {
 	t.Parallel()
 	const value = "s3cr3t-value-never-printed"
-	_, err := parseMap(map[string]string{"secrets": `{"bad name":"` + value + `","OK":"` + value + `"}`})
+	_, err := parseMap(t, map[string]string{"secrets": `{"bad name":"` + value + `","OK":"` + value + `"}`})
 	if err == nil {
 		t.Fatal("bad secret names accepted")
 	}
@@ -390,11 +343,11 @@ func TestConfigSecretsStaySecret(t *testing.T) {
 		t.Errorf("error leaks a secret value: %v", err)
 	}
 
-	c, err := parseMap(map[string]string{"secrets": `{"DB_PASSWORD":"` + value + `"}`}, "secrets")
+	c, err := parseMap(t, map[string]string{"secrets": `{"DB_PASSWORD":"` + value + `"}`}, "secrets")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := strings.Join(c.secretNames(), ","), "DB_PASSWORD"; got != want {
+	if got, want := strings.Join(sortedKeys(c.Secrets), ","), "DB_PASSWORD"; got != want {
 		t.Errorf("secret names = %q, want %q", got, want)
 	}
 	err = pulumi.RunErr(func(ctx *pulumi.Context) error {
@@ -409,7 +362,7 @@ func TestConfigSecretsStaySecret(t *testing.T) {
 			t.Errorf("secret value = %v, want the configured value", res.Value)
 		}
 		return nil
-	}, pulumi.WithMocks(testProject, testStack, newMockCloud()))
+	}, pulumi.WithMocks("project", testStack, newMockCloud()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -424,7 +377,7 @@ func TestBadConfigDeclaresNothing(t *testing.T) {
 	if err == nil {
 		t.Fatal("program accepted bad config")
 	}
-	for _, want := range []string{"gin-fargate:cpu", "gin-fargate:egress"} {
+	for _, want := range []string{configKey(t, loadProject(t), "cpu"), configKey(t, loadProject(t), "egress")} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %s", err, want)
 		}
@@ -450,11 +403,11 @@ func manyPaths(n int) string {
 // reported for failing to contain it.
 func TestConfigDomainErrorsStandAlone(t *testing.T) {
 	t.Parallel()
-	_, err := parseMap(map[string]string{"domain": "api_example.com", "hostedZone": "example.com"})
-	if errs := configErrors(err); len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), testProject+":domain: ") {
+	_, err := parseMap(t, map[string]string{"domain": "api_example.com", "hostedZone": "example.com"})
+	if errs := configErrors(err); len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), configKey(t, loadProject(t), "domain")+": ") {
 		t.Errorf("errors = %v, want only the domain's", err)
 	}
-	_, err = parseMap(map[string]string{"domain": "*.example.com", "hostedZone": "example.org", "paths": `["x","/y;"]`})
+	_, err = parseMap(t, map[string]string{"domain": "*.example.com", "hostedZone": "example.org", "paths": `["x","/y;"]`})
 	if errs := configErrors(err); len(errs) != 3 {
 		t.Errorf("%d errors, want the domain's and one per bad path: %v", len(errs), err)
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gin-fargate/gin-fargate/app/contract"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -28,10 +29,11 @@ var (
 	ecrHostPattern = regexp.MustCompile(`^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$`)
 	// reservedEnv are set by the program from other keys; the value says which.
 	reservedEnv = map[string]string{
-		"PORT":             "containerPort",
-		"APP_VERSION":      "the image tag",
-		"SHUTDOWN_TIMEOUT": "the task's stopTimeout",
-		"TRUSTED_PROXIES":  "vpcCidr",
+		contract.EnvPort:            "containerPort",
+		contract.EnvAppVersion:      "the image tag",
+		contract.EnvServiceName:     "the project's name",
+		contract.EnvShutdownTimeout: "the task's stopTimeout",
+		contract.EnvTrustedProxies:  "vpcCidr",
 	}
 	// secretLikeEnv are name fragments that mark a value as a secret (Security Hub ECS.8, Trivy AVD-AWS-0036).
 	secretLikeEnv = []string{"PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY",
@@ -130,10 +132,15 @@ func validatePort(r *configReader, name string, port int) {
 	}
 }
 
-func validateHealthCheckPath(r *configReader, path string) {
-	if len(path) > maxHealthCheckPathLen || !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " \t*?#") {
-		r.fail("healthCheckPath", "%q is not allowed; allowed: an absolute URL path starting with / (no spaces, "+
-			"wildcards or fragments), at most %d characters", path, maxHealthCheckPathLen)
+// removedHealthCheckPathKey was the health checks' path. The API serves its health check at the
+// contract's path only, so any other value took every task down; the CLI passes a key Pulumi.yaml
+// no longer declares on without a word, so a stack that still sets it is refused.
+const removedHealthCheckPathKey = "healthCheckPath"
+
+func refuseRemovedKeys(r *configReader) {
+	if v, ok := r.raw(removedHealthCheckPathKey); ok {
+		r.fail(removedHealthCheckPathKey, "%q is no longer a setting: both health checks ask %s, the one path the "+
+			"API serves; remove it (pulumi config rm %s)", v, contract.HealthPath, removedHealthCheckPathKey)
 	}
 }
 
@@ -384,24 +391,34 @@ func badPathChar(p string) string {
 	return ""
 }
 
+// envNameProblem says why name cannot be one of the app's variables, set in key (env or
+// secrets), or "" when it can.
+func envNameProblem(key, name string) string {
+	switch {
+	case !envNamePattern.MatchString(name):
+		return fmt.Sprintf("%q is not an environment variable name; allowed: letters, digits and _, "+
+			"not starting with a digit", name)
+	case reservedEnv[name] != "":
+		return fmt.Sprintf("%s is set by the program from %s; remove it from %s", name, reservedEnv[name], key)
+	case strings.HasPrefix(strings.ToUpper(name), "ECS_"):
+		return fmt.Sprintf("%s uses the ECS_ prefix that ECS reserves; allowed: any other name", name)
+	}
+	return ""
+}
+
 func validateEnv(r *configReader, env map[string]string) {
 	if len(env) > maxEnvVars {
 		r.fail("env", "has %d variables; allowed: at most %d", len(env), maxEnvVars)
 	}
 	for _, name := range sortedKeys(env) {
-		switch {
-		case !envNamePattern.MatchString(name):
-			r.fail("env", "%q is not an environment variable name; allowed: letters, digits and _, "+
-				"not starting with a digit", name)
-		case reservedEnv[name] != "":
-			r.fail("env", "%s is set by the program from %s; remove it from env", name, reservedEnv[name])
+		switch problem := envNameProblem("env", name); {
+		case problem != "":
+			r.fail("env", "%s", problem)
 		case looksSecret(name):
 			r.fail("env", "%s looks like a secret; put it in secrets (pulumi config set --secret --path "+
 				"'secrets.%s' VALUE) so it is injected from Secrets Manager (Security Hub ECS.8)", name, name)
-		case strings.HasPrefix(strings.ToUpper(name), "ECS_"):
-			r.fail("env", "%s uses the ECS_ prefix that ECS reserves; allowed: any other name", name)
-		case name == "LOG_LEVEL" && !slices.Contains(logLevels, env[name]):
-			r.fail("env", "LOG_LEVEL %q is not allowed; allowed: debug, info, warn or error", env[name])
+		case name == contract.EnvLogLevel && !slices.Contains(logLevels, env[name]):
+			r.fail("env", "%s %q is not allowed; allowed: debug, info, warn or error", name, env[name])
 		}
 	}
 }
@@ -429,14 +446,9 @@ func validateSecrets(r *configReader, secrets, env map[string]string) map[string
 		r.fail(configSecretsKey, "has %d secrets; allowed: at most %d", len(secrets), maxSecrets)
 	}
 	for _, name := range sortedKeys(secrets) {
-		switch {
-		case !envNamePattern.MatchString(name):
-			r.fail(configSecretsKey, "%q is not an environment variable name; allowed: letters, digits and _, "+
-				"not starting with a digit", name)
-		case reservedEnv[name] != "":
-			r.fail(configSecretsKey, "%s is set by the program from %s; choose another name", name, reservedEnv[name])
-		case strings.HasPrefix(strings.ToUpper(name), "ECS_"):
-			r.fail(configSecretsKey, "%s uses the ECS_ prefix that ECS reserves; allowed: any other name", name)
+		switch problem := envNameProblem(configSecretsKey, name); {
+		case problem != "":
+			r.fail(configSecretsKey, "%s", problem)
 		case hasKey(env, name):
 			r.fail(configSecretsKey, "%s is also set in env; allowed: one of the two (remove it from env to keep it secret)", name)
 		case secrets[name] == "":

@@ -14,7 +14,6 @@ import (
 type Dashboard struct {
 	pulumi.ResourceState
 
-	Dashboard *cloudwatch.Dashboard
 	// URL opens the dashboard in the AWS console.
 	URL pulumi.StringOutput `pulumi:"url"`
 }
@@ -44,23 +43,12 @@ type DashboardArgs struct {
 // NewDashboard declares the dashboard. Its body is rendered from typed structs once the resource
 // names are known.
 func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ...pulumi.ResourceOption) (*Dashboard, error) {
-	if args == nil || args.Name == "" || args.Region == "" || args.LoadBalancerARNSuffix == nil ||
-		args.TargetGroupARNSuffix == nil || args.ClusterName == nil || args.ServiceName == nil || args.LogGroupName == nil {
-		return nil, fmt.Errorf("create dashboard: a name, a region, the load balancer and the service are required")
-	}
 	d := &Dashboard{}
 	if err := ctx.RegisterComponentResource("gin-fargate:index:Dashboard", name, d, opts...); err != nil {
 		return nil, err
 	}
-	deployAlarms, otherAlarms := args.DeploymentAlarmARNs, args.OtherAlarmARNs
-	if deployAlarms == nil {
-		deployAlarms = pulumi.StringArray{}
-	}
-	if otherAlarms == nil {
-		otherAlarms = pulumi.StringArray{}
-	}
 	body := pulumi.All(args.LoadBalancerARNSuffix, args.TargetGroupARNSuffix, args.ClusterName, args.ServiceName,
-		args.LogGroupName, deployAlarms, otherAlarms).ApplyT(func(v []any) (string, error) {
+		args.LogGroupName, args.DeploymentAlarmARNs, args.OtherAlarmARNs).ApplyT(func(v []any) (string, error) {
 		return dashboardBodyJSON(args, dashboardResources{
 			LoadBalancer: v[0].(string), TargetGroup: v[1].(string),
 			Cluster: v[2].(string), Service: v[3].(string), LogGroup: v[4].(string),
@@ -75,7 +63,6 @@ func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ..
 	if err != nil {
 		return nil, fmt.Errorf("create dashboard: %w", err)
 	}
-	d.Dashboard = dash
 	d.URL = dash.DashboardName.ApplyT(func(n string) string { return dashboardURL(args.Region, n) }).(pulumi.StringOutput)
 	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{"url": d.URL}); err != nil {
 		return nil, err
@@ -276,19 +263,8 @@ func dashboardBodyJSON(args *DashboardArgs, r dashboardResources) (string, error
 	row(requests, responses)
 	row(latency, hosts)
 	row(utilisation, tasks)
-	var alarms []any
-	if len(r.DeploymentAlarms) > 0 {
-		alarms = append(alarms, alarmWidget{
-			Title:  "Deployments: ECS rolls a deployment back while one of these is in ALARM",
-			Alarms: r.DeploymentAlarms,
-		})
-	}
-	if len(r.OtherAlarms) > 0 {
-		alarms = append(alarms, alarmWidget{Title: "Service alarms", Alarms: r.OtherAlarms})
-	}
-	if len(alarms) > 0 {
-		row(alarms...)
-	}
+	row(alarmWidget{Title: "Deployments: ECS rolls a deployment back while one of these is in ALARM", Alarms: r.DeploymentAlarms},
+		alarmWidget{Title: "Service alarms", Alarms: r.OtherAlarms})
 	row(logs)
 
 	b, err := json.Marshal(dashboardBody{Widgets: widgets})

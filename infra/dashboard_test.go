@@ -21,7 +21,7 @@ type parsedDashboard struct {
 func dashboardOf(t *testing.T, run *stackRun) parsedDashboard {
 	t.Helper()
 	var d parsedDashboard
-	jsonInput(t, run.one(t, dashboardType), "dashboardBody", &d)
+	jsonInput(t, run.named(t, dashboardType, "dashboard-dashboard"), "dashboardBody", &d)
 	return d
 }
 
@@ -54,12 +54,11 @@ func dims(row []any) map[string]string {
 func TestDashboard(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t, withConfig(map[string]string{"alarmEmail": "ops@example.com"}))
-	dash := run.one(t, dashboardType)
-	if got := dash.str("dashboardName"); got != "gin-fargate-test" {
+	if got := run.named(t, dashboardType, "dashboard-dashboard").str("dashboardName"); got != run.prefix() {
 		t.Errorf("dashboard name = %q, want the stack's prefix", got)
 	}
-	lb, tg := run.one(t, albType).output("arnSuffix"), run.one(t, targetGroupType).output("arnSuffix")
-	cluster, service := run.one(t, clusterType).output("name"), run.one(t, serviceType).output("name")
+	lb, tg := run.alb(t).output("arnSuffix"), run.targetGroup(t).output("arnSuffix")
+	cluster, service := run.cluster(t).output("name"), run.service(t).output("name")
 	want := map[string]map[string]string{
 		"AWS/ApplicationELB":    {"LoadBalancer": lb, "TargetGroup": tg},
 		"AWS/ECS":               {"ClusterName": cluster, "ServiceName": service},
@@ -139,21 +138,21 @@ func TestDashboard(t *testing.T) {
 		if len(lists) != 2 || !slices.Equal(lists[0], deploy) {
 			t.Fatalf("alarm widgets %v, want the deployment alarms %v first", lists, deploy)
 		}
-		if got := len(lists[0]) + len(lists[1]); got != len(run.all(alarmType)) {
-			t.Errorf("alarm widgets list %d alarms, want all %d", got, len(run.all(alarmType)))
+		if got, want := len(lists[0])+len(lists[1]), len(alarmsByName(run)); got != want {
+			t.Errorf("alarm widgets list %d alarms, want all %d", got, want)
 		}
 	})
 	t.Run("error log query on the app's log group", func(t *testing.T) {
 		for _, w := range d.Widgets {
 			if w.Type == "log" {
 				q, _ := w.Properties["query"].(string)
-				if !strings.HasPrefix(q, "SOURCE '/ecs/gin-fargate-test' |") {
+				if !strings.HasPrefix(q, "SOURCE '/ecs/"+run.prefix()+"' |") {
 					t.Errorf("log query %q does not read the app's log group", q)
 				}
 			}
 		}
 	})
-	if got, want := run.outputs["dashboardUrl"].Value, dashboardURL(testRegion, "gin-fargate-test"); got != want {
+	if got, want := run.outputs["dashboardUrl"].Value, dashboardURL(testRegion, run.prefix()); got != want {
 		t.Errorf("dashboardUrl = %v, want %s", got, want)
 	}
 }
@@ -163,7 +162,7 @@ func TestDashboard(t *testing.T) {
 func TestDashboardWithoutContainerInsights(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t, withConfig(map[string]string{"containerInsights": "false"}))
-	body := run.one(t, dashboardType).str("dashboardBody")
+	body := run.named(t, dashboardType, "dashboard-dashboard").str("dashboardBody")
 	if strings.Contains(body, "ECS/ContainerInsights") {
 		t.Error("dashboard graphs Container Insights metrics with Container Insights off")
 	}
@@ -200,18 +199,14 @@ func TestDashboardURL(t *testing.T) {
 func TestDashboardBodyIsValidJSON(t *testing.T) {
 	t.Parallel()
 	body, err := dashboardBodyJSON(&DashboardArgs{Region: "eu-west-1", LatencyThresholdSeconds: 1},
-		dashboardResources{LoadBalancer: `app/a"b/1`, TargetGroup: "targetgroup/t/2", Cluster: "c", Service: "s", LogGroup: "/ecs/x"})
+		dashboardResources{LoadBalancer: `app/a"b/1`, TargetGroup: "targetgroup/t/2", Cluster: "c", Service: "s", LogGroup: "/ecs/x",
+			DeploymentAlarms: []string{"arn:d"}, OtherAlarms: []string{"arn:o"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var d parsedDashboard
 	if err := json.Unmarshal([]byte(body), &d); err != nil {
 		t.Fatalf("body is not JSON: %v", err)
-	}
-	for _, w := range d.Widgets {
-		if w.Type == "alarm" {
-			t.Error("alarm widget without alarms: CloudWatch rejects an empty alarm list")
-		}
 	}
 	if !strings.Contains(body, `app/a\"b/1`) {
 		t.Error("a quote in a name is not escaped")

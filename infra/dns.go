@@ -119,8 +119,7 @@ func zoneNotFound(err error) bool {
 type DNSRecords struct {
 	pulumi.ResourceState
 
-	Records []*route53.Record
-	FQDN    pulumi.StringOutput `pulumi:"fqdn"`
+	FQDN pulumi.StringOutput `pulumi:"fqdn"`
 }
 
 // DNSRecordsArgs configures DNSRecords.
@@ -135,9 +134,6 @@ type DNSRecordsArgs struct {
 
 // NewDNSRecords declares the alias records of the domain.
 func NewDNSRecords(ctx *pulumi.Context, name string, args *DNSRecordsArgs, opts ...pulumi.ResourceOption) (*DNSRecords, error) {
-	if args == nil || args.Domain == "" {
-		return nil, fmt.Errorf("create dns records: a domain is required")
-	}
 	d := &DNSRecords{}
 	if err := ctx.RegisterComponentResource("gin-fargate:index:DNSRecords", name, d, opts...); err != nil {
 		return nil, err
@@ -146,6 +142,7 @@ func NewDNSRecords(ctx *pulumi.Context, name string, args *DNSRecordsArgs, opts 
 	if args.IPv6 {
 		types = append(types, "AAAA")
 	}
+	var records []*route53.Record
 	for _, typ := range types {
 		record, err := route53.NewRecord(ctx, name+"-"+strings.ToLower(typ), &route53.RecordArgs{
 			ZoneId: pulumi.String(args.ZoneID),
@@ -160,9 +157,9 @@ func NewDNSRecords(ctx *pulumi.Context, name string, args *DNSRecordsArgs, opts 
 		if err != nil {
 			return nil, fmt.Errorf("create %s record for %s: %w", typ, args.Domain, err)
 		}
-		d.Records = append(d.Records, record)
+		records = append(records, record)
 	}
-	d.FQDN = d.Records[0].Fqdn
+	d.FQDN = records[0].Fqdn
 	if err := ctx.RegisterResourceOutputs(d, pulumi.Map{"fqdn": d.FQDN}); err != nil {
 		return nil, err
 	}

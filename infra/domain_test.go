@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -52,21 +54,6 @@ func runWithDomain(t *testing.T, extra map[string]string, opts ...runOption) *st
 	return run
 }
 
-// listenerOnPort returns the one listener on a port.
-func listenerOnPort(t *testing.T, run *stackRun, port float64) *resourceRecord {
-	t.Helper()
-	var found []*resourceRecord
-	for _, l := range run.all(listenerType) {
-		if l.num("port") == port {
-			found = append(found, l)
-		}
-	}
-	if len(found) != 1 {
-		t.Fatalf("%d listeners on port %v, want 1", len(found), port)
-	}
-	return found[0]
-}
-
 // rulesOf returns the listener rules attached to a listener, by priority.
 func rulesOf(run *stackRun, listener *resourceRecord) []*resourceRecord {
 	var out []*resourceRecord
@@ -93,40 +80,31 @@ func condition(r *resourceRecord, kind string) ([]string, int) {
 	return values, n
 }
 
-// assertJSONNotFound checks a listener's single default action is the ALB's JSON 404.
+// assertJSONNotFound checks a listener's single default action is the ALB's fixed JSON 404 (its
+// body is the API's error shape: TestContractRelations).
 func assertJSONNotFound(t *testing.T, l *resourceRecord) {
 	t.Helper()
 	if n := len(l.prop("defaultActions").ArrayValue()); n != 1 {
-		t.Fatalf("listener on %v has %d default actions, want 1", l.num("port"), n)
+		t.Fatalf("listener %s has %d default actions, want 1", l.Name, n)
 	}
 	if l.str("defaultActions", 0, "type") != "fixed-response" || l.str("defaultActions", 0, "fixedResponse", "statusCode") != "404" ||
 		l.str("defaultActions", 0, "fixedResponse", "contentType") != "application/json" {
-		t.Errorf("listener on %v default action = %v, want a fixed JSON 404", l.num("port"), l.prop("defaultActions"))
-	}
-	var body map[string]map[string]string
-	raw := l.str("defaultActions", 0, "fixedResponse", "messageBody")
-	if err := json.Unmarshal([]byte(raw), &body); err != nil || body["error"]["code"] != "not_found" || body["error"]["message"] == "" {
-		t.Errorf("404 body = %q, want the API's error shape {\"error\":{\"code\",\"message\"}}", raw)
-	}
-	if _, ok := body["error"]["requestId"]; ok {
-		t.Errorf("404 body %q carries a request ID the load balancer cannot know", raw)
+		t.Errorf("listener %s default action = %v, want a fixed JSON 404", l.Name, l.prop("defaultActions"))
 	}
 }
 
-// TestWithoutDomainServesHTTP: no domain means one HTTP listener that forwards per the rules, no
-// certificate, no DNS records, no port 443 and no zone lookup. (ELB.1, ELB.18, CKV_AWS_2 and
-// CKV2_AWS_20 are waived in this mode: README, "Custom domain and HTTPS".)
+// TestWithoutDomainServesHTTP: no domain means one HTTP listener on 80 that forwards per the rules
+// and answers everything else with the JSON 404, no certificate, no DNS records, no port 443 and no
+// zone lookup. (ELB.1, ELB.18, CKV_AWS_2 and CKV2_AWS_20 are waived in this mode: README, "Custom
+// domain and HTTPS".)
 func TestWithoutDomainServesHTTP(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t)
-	listeners := run.all(listenerType)
-	if len(listeners) != 1 {
-		t.Fatalf("%d listeners, want the HTTP listener only", len(listeners))
-	}
-	http := listeners[0]
-	if http.num("port") != 80 || http.str("protocol") != "HTTP" || http.str("certificateArn") != "" || http.str("sslPolicy") != "" {
-		t.Errorf("listener = %v %v cert %q policy %q, want plain HTTP on 80", http.str("protocol"), http.num("port"),
-			http.str("certificateArn"), http.str("sslPolicy"))
+	http := run.named(t, listenerType, "web-http")
+	if http.num("port") != 80 || http.str("protocol") != "HTTP" || http.str("certificateArn") != "" || http.str("sslPolicy") != "" ||
+		http.str("loadBalancerArn") != run.alb(t).ID {
+		t.Errorf("listener = %v %v cert %q policy %q, want plain HTTP on 80 of the load balancer", http.str("protocol"),
+			http.num("port"), http.str("certificateArn"), http.str("sslPolicy"))
 	}
 	assertJSONNotFound(t, http)
 	rules := rulesOf(run, http)
@@ -139,9 +117,15 @@ func TestWithoutDomainServesHTTP(t *testing.T) {
 	if hosts, n := condition(rules[0], "hostHeader"); n != 0 {
 		t.Errorf("rule has a host condition %v without a domain", hosts)
 	}
-	for _, typ := range []string{certificateType, certValidationType, recordType} {
-		if n := len(run.all(typ)); n != 0 {
-			t.Errorf("%d %s without a domain", n, typ)
+	if r := rules[0]; r.str("actions", 0, "type") != "forward" || r.str("actions", 0, "targetGroupArn") != run.targetGroup(t).ID {
+		t.Errorf("rule actions %v, want forward to the target group", r.prop("actions"))
+	}
+	for _, r := range []struct{ typ, name string }{
+		{listenerType, "web-https"}, {certificateType, "certificate-cert"}, {certValidationType, "certificate-validation"},
+		{recordType, "dns-a"},
+	} {
+		if run.find(r.typ, r.name) != nil {
+			t.Errorf("%s %s without a domain", r.typ, r.name)
 		}
 	}
 	for _, r := range run.all(ingressRuleType) {
@@ -154,9 +138,6 @@ func TestWithoutDomainServesHTTP(t *testing.T) {
 	if n := len(run.invoked(getZoneCall)); n != 0 {
 		t.Errorf("%d hosted zone lookups without a domain", n)
 	}
-	if got, want := run.outputs["url"].Value, "http://"+run.one(t, albType).output("dnsName"); got != want {
-		t.Errorf("url = %v, want %s", got, want)
-	}
 }
 
 // TestDomainCertificate: ACM.2 (RSA 2048), CKV2_AWS_71 (no wildcard), CKV_AWS_234 (certificate
@@ -166,7 +147,7 @@ func TestWithoutDomainServesHTTP(t *testing.T) {
 func TestDomainCertificate(t *testing.T) {
 	t.Parallel()
 	run := runWithDomain(t, nil)
-	cert := run.one(t, certificateType)
+	cert := run.named(t, certificateType, "certificate-cert")
 	if cert.str("domainName") != testDomain || cert.str("validationMethod") != "DNS" {
 		t.Errorf("certificate for %q by %q, want %s by DNS", cert.str("domainName"), cert.str("validationMethod"), testDomain)
 	}
@@ -188,7 +169,7 @@ func TestDomainCertificate(t *testing.T) {
 		t.Error("certificate is deleted before its replacement exists")
 	}
 
-	validation := run.one(t, certValidationType)
+	validation := run.named(t, certValidationType, "certificate-validation")
 	if validation.str("certificateArn") != cert.output("arn") {
 		t.Errorf("validation of %q, want the certificate %q", validation.str("certificateArn"), cert.output("arn"))
 	}
@@ -243,22 +224,19 @@ func TestValidationOptionFor(t *testing.T) {
 func TestDomainHTTPSListener(t *testing.T) {
 	t.Parallel()
 	run := runWithDomain(t, nil)
-	if n := len(run.all(listenerType)); n != 2 {
-		t.Fatalf("%d listeners, want HTTPS and the HTTP redirect", n)
-	}
-	https := listenerOnPort(t, run, 443)
-	if https.str("protocol") != "HTTPS" {
-		t.Errorf("listener on 443 speaks %q, want HTTPS", https.str("protocol"))
+	https := run.named(t, listenerType, "web-https")
+	if https.str("protocol") != "HTTPS" || https.num("port") != 443 {
+		t.Errorf("listener %s on %v, want HTTPS on 443", https.str("protocol"), https.num("port"))
 	}
 	policy := https.str("sslPolicy")
 	if policy != recommendedTLSGroup || !slices.Contains(elb17Policies, policy) || !strings.HasPrefix(policy, "ELBSecurityPolicy-TLS13-") {
 		t.Errorf("sslPolicy = %q, want %s (on the ELB.17 list, TLS 1.3)", policy, recommendedTLSGroup)
 	}
-	if https.str("loadBalancerArn") != run.one(t, albType).ID {
+	if https.str("loadBalancerArn") != run.alb(t).ID {
 		t.Errorf("HTTPS listener on %q, want the load balancer", https.str("loadBalancerArn"))
 	}
-	validation := run.one(t, certValidationType)
-	cert := run.one(t, certificateType)
+	validation := run.named(t, certValidationType, "certificate-validation")
+	cert := run.named(t, certificateType, "certificate-cert")
 	if got := https.str("certificateArn"); got != validation.output("certificateArn") || got != cert.output("arn") {
 		t.Errorf("certificateArn = %q, want the validated certificate %q", got, cert.output("arn"))
 	}
@@ -278,9 +256,9 @@ func TestDomainHTTPSListener(t *testing.T) {
 func TestDomainHTTPRedirect(t *testing.T) {
 	t.Parallel()
 	run := runWithDomain(t, nil)
-	http := listenerOnPort(t, run, 80)
-	if http.str("protocol") != "HTTP" {
-		t.Errorf("listener on 80 speaks %q, want HTTP", http.str("protocol"))
+	http, https := run.named(t, listenerType, "web-http"), run.named(t, listenerType, "web-https")
+	if http.str("protocol") != "HTTP" || http.num("port") != 80 {
+		t.Errorf("listener %s on %v, want HTTP on 80", http.str("protocol"), http.num("port"))
 	}
 	actions := http.prop("defaultActions").ArrayValue()
 	if len(actions) != 1 {
@@ -295,14 +273,14 @@ func TestDomainHTTPRedirect(t *testing.T) {
 			t.Errorf("redirect %s = %q, want the request's own", k, v)
 		}
 	}
-	if !slices.Contains(http.DependsOn, listenerOnPort(t, run, 443).URN) {
+	if !slices.Contains(http.DependsOn, https.URN) {
 		t.Error("the redirect does not wait for the HTTPS listener; a stack gaining a domain would redirect to nothing")
 	}
 	if rules := rulesOf(run, http); len(rules) != 0 {
 		t.Errorf("%d rules on the HTTP listener; it must only redirect", len(rules))
 	}
-	for _, r := range run.all(listenerRuleType) {
-		if r.str("listenerArn") != listenerOnPort(t, run, 443).output("arn") {
+	for _, r := range run.in("web", listenerRuleType) {
+		if r.str("listenerArn") != https.output("arn") {
 			t.Errorf("rule %s is not on the HTTPS listener", r.Name)
 		}
 	}
@@ -313,7 +291,7 @@ func TestDomainHTTPRedirect(t *testing.T) {
 func TestDomainRouting(t *testing.T) {
 	t.Parallel()
 	run := runWithDomain(t, map[string]string{"paths": `["/api/v1/*","/healthz"]`})
-	https := listenerOnPort(t, run, 443)
+	https := run.named(t, listenerType, "web-https")
 	rules := rulesOf(run, https)
 	if len(rules) != 1 {
 		t.Fatalf("%d rules, want 1", len(rules))
@@ -331,11 +309,10 @@ func TestDomainRouting(t *testing.T) {
 		t.Errorf("priority = %v, want 100", r.num("priority"))
 	}
 	if n := len(r.prop("actions").ArrayValue()); n != 1 || r.str("actions", 0, "type") != "forward" ||
-		r.str("actions", 0, "targetGroupArn") != run.one(t, targetGroupType).ID {
+		r.str("actions", 0, "targetGroupArn") != run.targetGroup(t).ID {
 		t.Errorf("rule actions = %v, want one forward to the target group", r.prop("actions"))
 	}
-	assertJSONNotFound(t, https)
-	svc := run.one(t, serviceType)
+	svc := run.service(t)
 	ready := map[string]bool{}
 	for _, urn := range svc.DependsOn {
 		ready[urn] = true
@@ -354,7 +331,7 @@ func TestDomainManyPaths(t *testing.T) {
 	b, _ := json.Marshal(paths)
 	cfg := map[string]string{"paths": string(b)}
 	run := runWithDomain(t, cfg)
-	rules := rulesOf(run, listenerOnPort(t, run, 443))
+	rules := rulesOf(run, run.named(t, listenerType, "web-https"))
 	var got []string
 	priorities := map[string]float64{}
 	for i, r := range rules {
@@ -379,7 +356,7 @@ func TestDomainManyPaths(t *testing.T) {
 		t.Errorf("%d rules for %d paths, want 3 (3 paths each, within 5 wildcards)", len(rules), len(paths))
 	}
 	again := runWithDomain(t, cfg)
-	for _, r := range again.all(listenerRuleType) {
+	for _, r := range again.in("web", listenerRuleType) {
 		if priorities[r.Name] != r.num("priority") {
 			t.Errorf("rule %s priority %v on the second deploy, %v on the first", r.Name, r.num("priority"), priorities[r.Name])
 		}
@@ -424,12 +401,9 @@ func TestDomainDNSRecords(t *testing.T) {
 		t.Run("ipv6="+tt.ipv6, func(t *testing.T) {
 			t.Parallel()
 			run := runWithDomain(t, map[string]string{"ipv6": tt.ipv6})
-			alb := run.one(t, albType)
+			alb := run.alb(t)
 			var types []string
-			for _, r := range run.all(recordType) {
-				if r.Name == "certificate-validation-record" {
-					continue
-				}
+			for _, r := range run.in("dns", recordType) {
 				types = append(types, r.str("type"))
 				if r.str("name") != testDomain || r.str("zoneId") != testZoneID {
 					t.Errorf("record %s is %q in zone %q, want %s in %s", r.Name, r.str("name"), r.str("zoneId"), testDomain, testZoneID)
@@ -461,7 +435,7 @@ func TestDomainOutputs(t *testing.T) {
 	if got := run.outputs["url"]; !got.Known || got.Value != "https://"+testDomain {
 		t.Errorf("url = %+v, want https://%s", got, testDomain)
 	}
-	if got, want := run.outputs["loadBalancerDnsName"].Value, run.one(t, albType).output("dnsName"); got != want || want == "" {
+	if got, want := run.outputs["loadBalancerDnsName"].Value, run.alb(t).output("dnsName"); got != want || want == "" {
 		t.Errorf("loadBalancerDnsName = %v, want %s", got, want)
 	}
 }
@@ -479,7 +453,7 @@ func TestDomainPreview(t *testing.T) {
 		}
 		return out
 	}
-	if got, want := count(preview), count(full); !mapsEqual(got, want) {
+	if got, want := count(preview), count(full); !maps.Equal(got, want) {
 		t.Errorf("preview declares %v\nup declares %v", got, want)
 	}
 	if out := preview.outputs["url"]; out.Known {
@@ -488,18 +462,6 @@ func TestDomainPreview(t *testing.T) {
 	if n := len(preview.invoked(getZoneCall)); n == 0 {
 		t.Error("preview does not look up the hosted zone, so a missing zone would only fail the deploy")
 	}
-}
-
-func mapsEqual(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // zoneLookups returns the names (or IDs) a run asked Route 53 for, in order.
@@ -554,17 +516,9 @@ func TestHostedZoneLookup(t *testing.T) {
 			if got := zoneLookups(run); !slices.Equal(got, tt.wantLookups) {
 				t.Errorf("zone lookups %v, want %v", got, tt.wantLookups)
 			}
-			for _, r := range run.all(recordType) {
-				if r.str("zoneId") != tt.wantZone {
+			for _, name := range []string{"certificate-validation-record", "dns-a", "dns-aaaa"} {
+				if r := run.named(t, recordType, name); r.str("zoneId") != tt.wantZone {
 					t.Errorf("record %s in zone %q, want %q", r.Name, r.str("zoneId"), tt.wantZone)
-				}
-			}
-			if n := len(run.all(recordType)); n != 3 {
-				t.Errorf("%d records, want validation, A and AAAA", n)
-			}
-			for _, c := range run.invoked(getZoneCall) {
-				if c.Provider != run.one(t, providerType).URN+"::"+run.one(t, providerType).ID {
-					t.Errorf("zone lookup does not use the stack's provider: %q", c.Provider)
 				}
 			}
 		})
@@ -676,17 +630,13 @@ func TestZoneNotFound(t *testing.T) {
 		"operation error Route 53: ListHostedZones, exceeded maximum number of attempts, 25, Throttling: Rate exceeded",
 	}
 	for _, msg := range notFound {
-		if !zoneNotFound(errorString(msg)) {
+		if !zoneNotFound(errors.New(msg)) {
 			t.Errorf("zoneNotFound(%q) = false, want true", msg)
 		}
 	}
 	for _, msg := range other {
-		if zoneNotFound(errorString(msg)) {
+		if zoneNotFound(errors.New(msg)) {
 			t.Errorf("zoneNotFound(%q) = true, want false", msg)
 		}
 	}
 }
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }

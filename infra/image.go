@@ -31,8 +31,6 @@ type AppImage struct {
 	URI pulumi.StringOutput `pulumi:"imageUri"`
 	// Version is what the app reports as APP_VERSION: the content tag, or the prebuilt image's tag.
 	Version string
-	// Built reports whether this deployment builds and pushes the image.
-	Built bool
 	// PullRepositoryARN is the ECR repository the execution role pulls from; empty when the
 	// prebuilt image is not in ECR.
 	PullRepositoryARN pulumi.StringOutput
@@ -55,9 +53,6 @@ type AppImageArgs struct {
 // registry already holds that tag (a revert, a fresh CI runner, an unchanged deploy), the program
 // deploys its digest and declares no build, so an IMMUTABLE tag is never pushed twice.
 func NewAppImage(ctx *pulumi.Context, name string, args *AppImageArgs, opts ...pulumi.ResourceOption) (*AppImage, error) {
-	if args == nil || args.Registry == nil {
-		return nil, fmt.Errorf("create image: a registry is required")
-	}
 	img := &AppImage{}
 	if err := ctx.RegisterComponentResource("gin-fargate:index:AppImage", name, img, opts...); err != nil {
 		return nil, err
@@ -109,20 +104,12 @@ func (img *AppImage) resolve(ctx *pulumi.Context, name string, args *AppImageArg
 		Platform:      pulumi.String(platform),
 		ImageTag:      pulumi.String(tag),
 		Args:          pulumi.StringMap{versionBuildArg: pulumi.String(tag)},
-	}, pulumi.Parent(img), pulumi.Transforms([]pulumi.ResourceTransform{retainPushedImages}), providersOf(args.Provider))
+	}, pulumi.Parent(img), pulumi.Transforms([]pulumi.ResourceTransform{retainPushedImages}), pulumi.Providers(args.Provider))
 	if err != nil {
 		return fmt.Errorf("build image: %w", err)
 	}
-	img.URI, img.Built = built.ImageUri, true
+	img.URI = built.ImageUri
 	return nil
-}
-
-// providersOf passes an explicit provider on when there is one.
-func providersOf(p pulumi.ProviderResource) pulumi.ResourceOption {
-	if p == nil {
-		return pulumi.Providers()
-	}
-	return pulumi.Providers(p)
 }
 
 // isImageNotFound reports whether an ECR image lookup failed because the tag or the repository

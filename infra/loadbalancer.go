@@ -6,7 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/gin-fargate/gin-fargate/app/contract"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
@@ -22,7 +24,6 @@ const (
 	healthyThreshold       = 2
 	unhealthyThreshold     = 3
 	deregistrationDelaySec = 15
-	albIdleTimeoutSec      = 60 // the app's idle timeout is longer, or the ALB sees sporadic 502s
 	httpPort               = 80
 	firstPathRulePriority  = 100
 	maxConditionValues     = 5 // an ALB rule holds at most 5 condition values in all,
@@ -50,22 +51,20 @@ const tlsPolicy = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
 type LoadBalancer struct {
 	pulumi.ResourceState
 
-	SecurityGroup   *ec2.SecurityGroup
 	SecurityGroupID pulumi.StringOutput `pulumi:"securityGroupId"`
 	LoadBalancer    *lb.LoadBalancer
 	TargetGroup     *lb.TargetGroup
-	// Listener is the listener that serves the application (HTTPS with a domain, else HTTP);
-	// Rules are its forward rules. HTTPListener is the port-80 listener: the same as Listener
-	// without a domain, a redirect to HTTPS with one.
-	Listener     *lb.Listener
-	HTTPListener *lb.Listener
-	Rules        []*lb.ListenerRule
-	DNSName      pulumi.StringOutput `pulumi:"dnsName"`
-	ZoneID       pulumi.StringOutput `pulumi:"zoneId"`
-	URL          pulumi.StringOutput `pulumi:"url"`
+	// Ready are the listener that serves the application (HTTPS with a domain, else HTTP) and its
+	// forward rules: what the service waits for before it registers in the target group.
+	Ready   []pulumi.Resource
+	DNSName pulumi.StringOutput `pulumi:"dnsName"`
+	ZoneID  pulumi.StringOutput `pulumi:"zoneId"`
+	URL     pulumi.StringOutput `pulumi:"url"`
 	// ARNSuffix and TargetGroupARNSuffix are the CloudWatch metric dimensions.
 	ARNSuffix            pulumi.StringOutput `pulumi:"arnSuffix"`
 	TargetGroupARNSuffix pulumi.StringOutput `pulumi:"targetGroupArnSuffix"`
+
+	listener *lb.Listener
 }
 
 // LoadBalancerArgs configures a LoadBalancer.
@@ -78,7 +77,6 @@ type LoadBalancerArgs struct {
 	// have, the container port from this load balancer.
 	TaskSecurityGroupID pulumi.StringInput
 	ContainerPort       int
-	HealthCheckPath     string
 	// Paths are the ALB path patterns forwarded to the service.
 	Paths              []string
 	DeletionProtection bool
@@ -97,34 +95,30 @@ type LoadBalancerArgs struct {
 
 // NewLoadBalancer declares the load balancer and its wiring to the tasks.
 func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, opts ...pulumi.ResourceOption) (*LoadBalancer, error) {
-	if args == nil || len(args.Paths) == 0 || args.ContainerPort == 0 {
-		return nil, fmt.Errorf("create load balancer: paths and a container port are required")
-	}
-	if args.Domain != "" && args.CertificateARN == nil {
-		return nil, fmt.Errorf("create load balancer: domain %s has no certificate", args.Domain)
-	}
 	l := &LoadBalancer{}
 	if err := ctx.RegisterComponentResource("gin-fargate:index:LoadBalancer", name, l, opts...); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(l)
 
-	if err := l.addSecurityGroup(ctx, name, args, parent); err != nil {
+	sg, err := addSecurityGroup(ctx, name, args, parent)
+	if err != nil {
 		return nil, err
 	}
+	l.SecurityGroupID = sg.ID().ToStringOutput()
 	albArgs := &lb.LoadBalancerArgs{
 		LoadBalancerType:         pulumi.String("application"),
 		Internal:                 pulumi.Bool(false),
 		IpAddressType:            pulumi.String(ipAddressType(args.IPv6)),
 		Subnets:                  args.SubnetIDs,
-		SecurityGroups:           pulumi.StringArray{l.SecurityGroup.ID()},
+		SecurityGroups:           pulumi.StringArray{sg.ID()},
 		DropInvalidHeaderFields:  pulumi.Bool(true),
 		DesyncMitigationMode:     pulumi.String("defensive"),
-		IdleTimeout:              pulumi.Int(albIdleTimeoutSec),
+		IdleTimeout:              pulumi.Int(int(contract.ALBIdleTimeout / time.Second)),
 		EnableDeletionProtection: pulumi.Bool(args.DeletionProtection),
 		EnableHttp2:              pulumi.Bool(true),
 		EnableWafFailOpen:        pulumi.Bool(false),
-		XffHeaderProcessingMode:  pulumi.String("append"),
+		XffHeaderProcessingMode:  pulumi.String(contract.ALBXFFMode),
 		PreserveHostHeader:       pulumi.Bool(false),
 		Tags:                     pulumi.StringMap{"Name": pulumi.String(args.NamePrefix)},
 	}
@@ -156,7 +150,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 			Enabled:            pulumi.Bool(true),
 			Protocol:           pulumi.String(targetGroupProtocol),
 			Port:               pulumi.String("traffic-port"),
-			Path:               pulumi.String(args.HealthCheckPath),
+			Path:               pulumi.String(contract.HealthPath),
 			Matcher:            pulumi.String("200"),
 			Interval:           pulumi.Int(healthCheckIntervalSec),
 			Timeout:            pulumi.Int(healthCheckTimeoutSec),
@@ -185,7 +179,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	l.URL = pulumi.Sprintf("http://%s", alb.DnsName)
 	if args.Domain != "" {
 		// Known once the HTTPS listener exists, like the load balancer's own name without a domain.
-		l.URL = l.Listener.Arn.ApplyT(func(string) string { return "https://" + args.Domain }).(pulumi.StringOutput)
+		l.URL = l.listener.Arn.ApplyT(func(string) string { return "https://" + args.Domain }).(pulumi.StringOutput)
 	}
 	l.ARNSuffix, l.TargetGroupARNSuffix = alb.ArnSuffix, tg.ArnSuffix
 	if err := ctx.RegisterResourceOutputs(l, pulumi.Map{
@@ -207,7 +201,8 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 // 80 and 443 are open to the world (Security Hub EC2.18, EC2.19); every rule has a description
 // (Checkov CKV_AWS_23). The group's description stays the same in every mode, because changing it
 // replaces the group.
-func (l *LoadBalancer) addSecurityGroup(ctx *pulumi.Context, name string, args *LoadBalancerArgs, parent pulumi.ResourceOption) error {
+func addSecurityGroup(ctx *pulumi.Context, name string, args *LoadBalancerArgs, parent pulumi.ResourceOption,
+) (*ec2.SecurityGroup, error) {
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
 		VpcId:               args.VpcID,
 		Description:         pulumi.String("Application Load Balancer: HTTP from the internet, container port to the tasks"),
@@ -215,9 +210,8 @@ func (l *LoadBalancer) addSecurityGroup(ctx *pulumi.Context, name string, args *
 		Tags:                pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-alb")},
 	}, parent)
 	if err != nil {
-		return fmt.Errorf("create load balancer security group: %w", err)
+		return nil, fmt.Errorf("create load balancer security group: %w", err)
 	}
-	l.SecurityGroup, l.SecurityGroupID = sg, sg.ID().ToStringOutput()
 
 	for _, rule := range worldIngress(args.Domain != "", args.IPv6) {
 		ingress := &vpc.SecurityGroupIngressRuleArgs{
@@ -233,7 +227,7 @@ func (l *LoadBalancer) addSecurityGroup(ctx *pulumi.Context, name string, args *
 			ingress.CidrIpv4 = pulumi.String(anywhereIPv4)
 		}
 		if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-ingress-"+rule.Name, ingress, parent); err != nil {
-			return fmt.Errorf("create load balancer ingress rule %s: %w", rule.Name, err)
+			return nil, fmt.Errorf("create load balancer ingress rule %s: %w", rule.Name, err)
 		}
 	}
 	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-egress-tasks", &vpc.SecurityGroupEgressRuleArgs{
@@ -244,7 +238,7 @@ func (l *LoadBalancer) addSecurityGroup(ctx *pulumi.Context, name string, args *
 		ReferencedSecurityGroupId: args.TaskSecurityGroupID,
 		Description:               pulumi.String("Requests and health checks to the tasks on the container port"),
 	}, parent); err != nil {
-		return fmt.Errorf("create load balancer egress rule: %w", err)
+		return nil, fmt.Errorf("create load balancer egress rule: %w", err)
 	}
 	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-task-ingress", &vpc.SecurityGroupIngressRuleArgs{
 		SecurityGroupId:           args.TaskSecurityGroupID,
@@ -254,9 +248,9 @@ func (l *LoadBalancer) addSecurityGroup(ctx *pulumi.Context, name string, args *
 		ReferencedSecurityGroupId: sg.ID(),
 		Description:               pulumi.String("Container port from the load balancer only"),
 	}, parent); err != nil {
-		return fmt.Errorf("create task ingress rule: %w", err)
+		return nil, fmt.Errorf("create task ingress rule: %w", err)
 	}
-	return nil
+	return sg, nil
 }
 
 // worldRule is one ingress rule of the load balancer from anywhere.
@@ -304,9 +298,9 @@ func ipAddressType(ipv6 bool) string {
 // listener has exactly one action, a permanent redirect to HTTPS on 443 that keeps the host, path
 // and query (ELB.1, CKV2_AWS_20). The serving listener's default action is the JSON 404.
 func (l *LoadBalancer) addListeners(ctx *pulumi.Context, name string, args *LoadBalancerArgs, parent pulumi.ResourceOption) error {
-	body, err := notFoundBody()
+	body, err := errorBody(contract.CodeNotFound, "no route for this path")
 	if err != nil {
-		return err
+		return fmt.Errorf("encode not-found body: %w", err)
 	}
 	notFound := lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
 		Type: pulumi.String("fixed-response"),
@@ -326,7 +320,7 @@ func (l *LoadBalancer) addListeners(ctx *pulumi.Context, name string, args *Load
 		if err != nil {
 			return fmt.Errorf("create http listener: %w", err)
 		}
-		l.Listener, l.HTTPListener = http, http
+		l.listener = http
 		return nil
 	}
 	https, err := lb.NewListener(ctx, name+"-https", &lb.ListenerArgs{
@@ -340,7 +334,7 @@ func (l *LoadBalancer) addListeners(ctx *pulumi.Context, name string, args *Load
 	if err != nil {
 		return fmt.Errorf("create https listener: %w", err)
 	}
-	http, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
+	if _, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
 		LoadBalancerArn: l.LoadBalancer.Arn,
 		Port:            pulumi.Int(httpPort),
 		Protocol:        pulumi.String("HTTP"),
@@ -353,11 +347,10 @@ func (l *LoadBalancer) addListeners(ctx *pulumi.Context, name string, args *Load
 			},
 		}},
 		// On a stack that served HTTP so far, the redirect starts once HTTPS answers.
-	}, parent, pulumi.DependsOn([]pulumi.Resource{https}))
-	if err != nil {
+	}, parent, pulumi.DependsOn([]pulumi.Resource{https})); err != nil {
 		return fmt.Errorf("create http redirect listener: %w", err)
 	}
-	l.Listener, l.HTTPListener = https, http
+	l.listener = https
 	return nil
 }
 
@@ -366,6 +359,7 @@ func (l *LoadBalancer) addListeners(ctx *pulumi.Context, name string, args *Load
 // as ALB limits require; rule i has priority firstPathRulePriority+i, so the priorities follow the
 // order of paths and stay the same from one deploy to the next.
 func (l *LoadBalancer) addForwardRules(ctx *pulumi.Context, name string, paths, hosts []string, parent pulumi.ResourceOption) error {
+	l.Ready = []pulumi.Resource{l.listener}
 	for i, group := range pathRuleGroups(paths, len(hosts)) {
 		conditions := lb.ListenerRuleConditionArray{&lb.ListenerRuleConditionArgs{
 			PathPattern: &lb.ListenerRuleConditionPathPatternArgs{Values: pulumi.ToStringArray(group)},
@@ -376,7 +370,7 @@ func (l *LoadBalancer) addForwardRules(ctx *pulumi.Context, name string, paths, 
 			})
 		}
 		rule, err := lb.NewListenerRule(ctx, fmt.Sprintf("%s-forward-%d", name, i), &lb.ListenerRuleArgs{
-			ListenerArn: l.Listener.Arn,
+			ListenerArn: l.listener.Arn,
 			Priority:    pulumi.Int(firstPathRulePriority + i),
 			Conditions:  conditions,
 			Actions: lb.ListenerRuleActionArray{&lb.ListenerRuleActionArgs{
@@ -387,7 +381,7 @@ func (l *LoadBalancer) addForwardRules(ctx *pulumi.Context, name string, paths, 
 		if err != nil {
 			return fmt.Errorf("create forward rule %d: %w", i, err)
 		}
-		l.Rules = append(l.Rules, rule)
+		l.Ready = append(l.Ready, rule)
 	}
 	return nil
 }
@@ -424,14 +418,8 @@ func pathWildcards(p string) int {
 	return strings.Count(p, "*") + strings.Count(p, "?")
 }
 
-// notFoundBody is the load balancer's answer to a request no rule forwards: the API's error shape.
-func notFoundBody() (string, error) {
-	b, err := json.Marshal(map[string]map[string]string{"error": {
-		"code":    "not_found",
-		"message": "no route for this path",
-	}})
-	if err != nil {
-		return "", fmt.Errorf("encode not-found body: %w", err)
-	}
-	return string(b), nil
+// errorBody is an answer the load balancer or the web ACL writes itself, in the API's error shape.
+func errorBody(code, message string) (string, error) {
+	b, err := json.Marshal(contract.ErrorResponse{Error: contract.ErrorBody{Code: code, Message: message}})
+	return string(b), err
 }

@@ -16,10 +16,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
 
 const (
-	testProject = "gin-fargate"
 	testStack   = "test"
 	testAccount = "123456789012"
 	testRegion  = "us-east-1"
@@ -50,9 +50,9 @@ type resourceRecord struct {
 	Providers           map[string]string
 	RetainOnDelete      bool
 	DeleteBeforeReplace bool
-	Protect             bool
 	IgnoreChanges       []string
 	DependsOn           []string            // URNs
+	Aliases             []string            // the URNs the aliases resolve to
 	PropertyDeps        map[string][]string // input key to the URNs its value came from
 	Transforms          []pulumi.ResourceTransform
 }
@@ -69,6 +69,8 @@ type invokeRecord struct {
 // In preview mode every computed output is unknown, as in a real preview of a new stack.
 type mockCloud struct {
 	preview bool
+	// project is the project's name, from Pulumi.yaml.
+	project string
 
 	mu        sync.Mutex
 	invokes   map[string]invokeFunc
@@ -306,15 +308,17 @@ func (m *mockCloud) NewResource(args pulumi.MockResourceArgs) (string, resource.
 		rec.Providers = rpc.GetProviders()
 		rec.RetainOnDelete = rpc.GetRetainOnDelete()
 		rec.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
-		rec.Protect = rpc.GetProtect()
 		rec.IgnoreChanges = rpc.GetIgnoreChanges()
 		rec.DependsOn = rpc.GetDependencies()
 		rec.PropertyDeps = map[string][]string{}
 		for k, deps := range rpc.GetPropertyDependencies() {
 			rec.PropertyDeps[k] = deps.GetUrns()
 		}
+		for _, a := range rpc.GetAliases() {
+			rec.Aliases = append(rec.Aliases, m.aliasURN(rec, a))
+		}
 	}
-	rec.URN = string(mockURN(rec.Parent, rec.Type, rec.Name))
+	rec.URN = string(newURN(testStack, m.project, rec.Parent, rec.Type, rec.Name))
 
 	id, state := m.answer(rec)
 	rec.ID, rec.State = id, state
@@ -324,13 +328,34 @@ func (m *mockCloud) NewResource(args pulumi.MockResourceArgs) (string, resource.
 	return id, state, nil
 }
 
-// mockURN is the URN the mock monitor gives a registration.
-func mockURN(parent, typ, name string) resource.URN {
+// newURN is the URN of a resource, as the engine forms it from its parent's.
+func newURN(stack, project, parent, typ, name string) resource.URN {
 	parentType := tokens.Type("")
 	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
 		parentType = p.QualifiedType()
 	}
-	return resource.NewURN(testStack, testProject, parentType, tokens.Type(typ), name)
+	return resource.NewURN(tokens.QName(stack), tokens.PackageName(project), parentType, tokens.Type(typ), name)
+}
+
+// aliasURN resolves an alias of a registration as the engine does: what a spec leaves out is the
+// resource's own name, type, stack, project and parent.
+func (m *mockCloud) aliasURN(rec *resourceRecord, a *pulumirpc.Alias) string {
+	if urn := a.GetUrn(); urn != "" {
+		return urn
+	}
+	spec := a.GetSpec()
+	or := func(v, def string) string {
+		if v == "" {
+			return def
+		}
+		return v
+	}
+	parent := or(spec.GetParentUrn(), rec.Parent)
+	if spec.GetNoParent() {
+		parent = ""
+	}
+	return string(newURN(or(spec.GetStack(), testStack), or(spec.GetProject(), m.project), parent,
+		or(spec.GetType(), rec.Type), or(spec.GetName(), rec.Name)))
 }
 
 // answer returns the ID and state for a registration: the inputs plus the outputs AWS computes.
@@ -516,9 +541,6 @@ type runSettings struct {
 func withConfig(kv map[string]string) runOption {
 	return func(s *runSettings) {
 		for k, v := range kv {
-			if !strings.Contains(k, ":") {
-				k = testProject + ":" + k
-			}
 			s.config[k] = v
 		}
 	}
@@ -526,11 +548,7 @@ func withConfig(kv map[string]string) runOption {
 
 // withSecretConfig marks project keys as secret, as `pulumi config set --secret` does.
 func withSecretConfig(keys ...string) runOption {
-	return func(s *runSettings) {
-		for _, k := range keys {
-			s.secretKeys = append(s.secretKeys, testProject+":"+k)
-		}
-	}
+	return func(s *runSettings) { s.secretKeys = append(s.secretKeys, keys...) }
 }
 
 // asPreview runs the program as `pulumi preview` does on a new stack: every computed output is unknown.
@@ -559,7 +577,11 @@ type stackRun struct {
 	root    string
 }
 
-// runStack runs the program under m with the default test config (aws:region set) plus opts.
+// prefix is the name prefix of the stack's resources.
+func (r *stackRun) prefix() string { return namePrefix(r.project, testStack) }
+
+// runStack runs the program under m as the Pulumi CLI would with a stack file that sets
+// aws:region and opts' config: Pulumi.yaml's project name and defaults, then the stack's values.
 // It awaits every stack output before the run ends.
 func runStack(t *testing.T, m *mockCloud, opts ...runOption) (*stackRun, error) {
 	t.Helper()
@@ -570,6 +592,12 @@ func runStack(t *testing.T, m *mockCloud, opts ...runOption) (*stackRun, error) 
 	if s.rootDir == "" {
 		s.rootDir = writeSourceTree(t, nil)
 	}
+	proj := loadProject(t)
+	var secretKeys []string
+	for _, k := range s.secretKeys {
+		secretKeys = append(secretKeys, configKey(t, proj, k))
+	}
+	m.project = proj.Name.String()
 	m.preview = s.dryRun && !s.deployed
 	run := &stackRun{mockCloud: m, outputs: map[string]awaitedOutput{}, root: s.rootDir}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
@@ -586,9 +614,9 @@ func runStack(t *testing.T, m *mockCloud, opts ...runOption) (*stackRun, error) 
 			ctx.Export(name, o)
 		}
 		return nil
-	}, pulumi.WithMocks(testProject, testStack, m), func(ri *pulumi.RunInfo) {
-		ri.Config = s.config
-		ri.ConfigSecretKeys = s.secretKeys
+	}, pulumi.WithMocks(m.project, testStack, m), func(ri *pulumi.RunInfo) {
+		ri.Config = cliConfig(t, proj, s.config)
+		ri.ConfigSecretKeys = secretKeys
 		ri.DryRun = s.dryRun
 		ri.RootDirectory = s.rootDir
 	})
@@ -655,25 +683,79 @@ func (m *mockCloud) records() []*resourceRecord {
 	return slices.Clone(m.resources)
 }
 
-// one returns the only record of a type and fails the test unless there is exactly one.
-func (m *mockCloud) one(t *testing.T, typ string) *resourceRecord {
-	t.Helper()
-	rs := m.all(typ)
-	if len(rs) != 1 {
-		t.Fatalf("%d resources of type %s, want 1", len(rs), typ)
-	}
-	return rs[0]
-}
-
-// named returns the record of a type with the given logical name, failing the test if none.
-func (m *mockCloud) named(t *testing.T, typ, name string) *resourceRecord {
-	t.Helper()
+// find returns the record of a type with the given logical name, or nil.
+func (m *mockCloud) find(typ, name string) *resourceRecord {
 	for _, r := range m.all(typ) {
 		if r.Name == name {
 			return r
 		}
 	}
-	t.Fatalf("no %s named %s", typ, name)
+	return nil
+}
+
+// named returns the record of a type with the given logical name, failing the test if none.
+func (m *mockCloud) named(t *testing.T, typ, name string) *resourceRecord {
+	t.Helper()
+	r := m.find(typ, name)
+	if r == nil {
+		t.Fatalf("no %s named %s", typ, name)
+	}
+	return r
+}
+
+// in returns the records of a type that a component (by logical name) declares, by name.
+func (m *mockCloud) in(component, typ string) []*resourceRecord {
+	var parents []string
+	for _, r := range m.records() {
+		if !r.Custom && !r.Remote && r.Name == component {
+			parents = append(parents, r.URN)
+		}
+	}
+	var out []*resourceRecord
+	for _, r := range m.all(typ) {
+		if slices.Contains(parents, r.Parent) {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b *resourceRecord) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// The resources most tests look at, by their logical names.
+func (m *mockCloud) alb(t *testing.T) *resourceRecord {
+	t.Helper()
+	return m.named(t, albType, "web-alb")
+}
+func (m *mockCloud) targetGroup(t *testing.T) *resourceRecord {
+	t.Helper()
+	return m.named(t, targetGroupType, "web-tg")
+}
+func (m *mockCloud) service(t *testing.T) *resourceRecord {
+	t.Helper()
+	return m.named(t, serviceType, "api-service")
+}
+func (m *mockCloud) cluster(t *testing.T) *resourceRecord {
+	t.Helper()
+	return m.named(t, clusterType, "api-cluster")
+}
+func (m *mockCloud) taskDef(t *testing.T) *resourceRecord {
+	t.Helper()
+	return m.named(t, taskDefType, "api-task")
+}
+func (m *mockCloud) vpc(t *testing.T) *resourceRecord {
+	t.Helper()
+	return m.named(t, vpcType, "network-vpc")
+}
+
+// byID returns the record of a type with the given ID, failing the test if none.
+func (m *mockCloud) byID(t *testing.T, typ, id string) *resourceRecord {
+	t.Helper()
+	for _, r := range m.all(typ) {
+		if r.ID == id {
+			return r
+		}
+	}
+	t.Fatalf("no %s with ID %s", typ, id)
 	return nil
 }
 
@@ -790,7 +872,7 @@ func jsonInput(t *testing.T, r *resourceRecord, key string, out any) {
 func (m *mockCloud) container(t *testing.T) map[string]any {
 	t.Helper()
 	var defs []map[string]any
-	jsonInput(t, m.one(t, "aws:ecs/taskDefinition:TaskDefinition"), "containerDefinitions", &defs)
+	jsonInput(t, m.taskDef(t), "containerDefinitions", &defs)
 	if len(defs) != 1 {
 		t.Fatalf("%d container definitions, want 1", len(defs))
 	}

@@ -37,27 +37,16 @@ var interfaceEndpointServices = []string{"ecr.api", "ecr.dkr", "logs", "secretsm
 type Network struct {
 	pulumi.ResourceState
 
-	VPC   *ec2.Vpc
 	VpcID pulumi.StringOutput `pulumi:"vpcId"`
-	CIDR  netip.Prefix
 	// IPv6CIDR is the VPC's Amazon-provided IPv6 block ("" unless dual-stack).
-	IPv6CIDR         pulumi.StringOutput `pulumi:"ipv6CidrBlock"`
-	PublicSubnets    []*ec2.Subnet
-	PrivateSubnets   []*ec2.Subnet
+	IPv6CIDR         pulumi.StringOutput      `pulumi:"ipv6CidrBlock"`
 	PublicSubnetIDs  pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
 	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
 	// InternetGateway is attached to the VPC; whatever has a public address in it (an
 	// internet-facing load balancer, an elastic IP) must wait for it.
-	InternetGateway    *ec2.InternetGateway
-	PublicRouteTable   *ec2.RouteTable
-	PrivateRouteTables []*ec2.RouteTable
-	NATGateways        []*ec2.NatGateway
-	// Endpoints are the VPC endpoints by service suffix (e.g. "ecr.api", "s3"); empty unless vpcEndpoints.
-	Endpoints map[string]*ec2.VpcEndpoint
-
-	// TaskSecurityGroup holds the service's tasks. The network owns its egress rules (they follow
-	// the egress mode); whoever sends traffic to the tasks adds the ingress rules.
-	TaskSecurityGroup   *ec2.SecurityGroup
+	InternetGateway *ec2.InternetGateway
+	// TaskSecurityGroupID holds the service's tasks. The network owns its egress rules (they
+	// follow the egress mode); whoever sends traffic to the tasks adds the ingress rules.
 	TaskSecurityGroupID pulumi.StringOutput `pulumi:"taskSecurityGroupId"`
 	// TaskSubnetIDs are the subnets tasks run in and AssignPublicIP whether they get a public IP:
 	// private subnets without one, unless the egress mode is publicIp.
@@ -70,6 +59,10 @@ type Network struct {
 	// that starts tasks earlier sees them fail to pull their image.
 	TaskEgressReady []pulumi.Resource
 
+	vpc                           *ec2.Vpc
+	publicSubnets, privateSubnets []*ec2.Subnet
+	privateRouteTables            []*ec2.RouteTable
+	taskSecurityGroup             *ec2.SecurityGroup
 	// publicReady and privateReady collect, as they are declared, what a task in a public or a
 	// private subnet needs (see TaskEgressReady).
 	publicReady, privateReady []pulumi.Resource
@@ -93,10 +86,7 @@ type NetworkArgs struct {
 
 // NewNetwork declares the VPC and everything in it.
 func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
-	if args == nil || len(args.AvailabilityZones) == 0 || !args.CIDR.IsValid() {
-		return nil, fmt.Errorf("create network: a CIDR and availability zones are required")
-	}
-	n := &Network{CIDR: args.CIDR, Endpoints: map[string]*ec2.VpcEndpoint{}}
+	n := &Network{}
 	if err := ctx.RegisterComponentResource("gin-fargate:index:Network", name, n, opts...); err != nil {
 		return nil, err
 	}
@@ -115,7 +105,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err != nil {
 		return nil, fmt.Errorf("create vpc: %w", err)
 	}
-	n.VPC, n.VpcID, n.IPv6CIDR = v, v.ID().ToStringOutput(), v.Ipv6CidrBlock
+	n.vpc, n.VpcID, n.IPv6CIDR = v, v.ID().ToStringOutput(), v.Ipv6CidrBlock
 
 	if err := n.lockDownDefaults(ctx, name, args, parent); err != nil {
 		return nil, err
@@ -147,7 +137,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err != nil {
 		return nil, fmt.Errorf("create task security group: %w", err)
 	}
-	n.TaskSecurityGroup, n.TaskSecurityGroupID = taskSG, taskSG.ID().ToStringOutput()
+	n.taskSecurityGroup, n.TaskSecurityGroupID = taskSG, taskSG.ID().ToStringOutput()
 	if err := n.addTaskEgress(ctx, name, args, parent); err != nil {
 		return nil, err
 	}
@@ -214,7 +204,7 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 	parent pulumi.ResourceOption,
 ) error {
 	public, err := ec2.NewRouteTable(ctx, name+"-public-rt", &ec2.RouteTableArgs{
-		VpcId: n.VPC.ID(),
+		VpcId: n.vpc.ID(),
 		Tags:  pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-public")},
 	}, parent)
 	if err != nil {
@@ -238,7 +228,6 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 			return fmt.Errorf("create public default ipv6 route: %w", err)
 		}
 	}
-	n.PublicRouteTable = public
 
 	var publicIDs, privateIDs pulumi.StringArray
 	for i, az := range args.AvailabilityZones {
@@ -247,7 +236,7 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 			slot int
 		}{{"public", i}, {"private", privateSlotOffset + i}} {
 			subnetArgs := &ec2.SubnetArgs{
-				VpcId:                       n.VPC.ID(),
+				VpcId:                       n.vpc.ID(),
 				CidrBlock:                   pulumi.String(subnetCIDR(args.CIDR, tier.slot).String()),
 				AvailabilityZone:            pulumi.String(az),
 				MapPublicIpOnLaunch:         pulumi.Bool(false),
@@ -259,7 +248,7 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 			}
 			if args.IPv6 && tier.kind == "public" {
 				slot := tier.slot
-				subnetArgs.Ipv6CidrBlock = n.VPC.Ipv6CidrBlock.ApplyT(func(block string) (string, error) {
+				subnetArgs.Ipv6CidrBlock = n.vpc.Ipv6CidrBlock.ApplyT(func(block string) (string, error) {
 					return ipv6SubnetCIDR(block, slot)
 				}).(pulumi.StringOutput)
 			}
@@ -270,17 +259,17 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 			routeTable := public
 			if tier.kind == "private" {
 				routeTable, err = ec2.NewRouteTable(ctx, fmt.Sprintf("%s-private-rt-%d", name, i), &ec2.RouteTableArgs{
-					VpcId: n.VPC.ID(),
+					VpcId: n.vpc.ID(),
 					Tags:  pulumi.StringMap{"Name": pulumi.String(fmt.Sprintf("%s-private-%s", args.NamePrefix, az))},
 				}, parent)
 				if err != nil {
 					return fmt.Errorf("create private route table in %s: %w", az, err)
 				}
-				n.PrivateRouteTables = append(n.PrivateRouteTables, routeTable)
-				n.PrivateSubnets = append(n.PrivateSubnets, subnet)
+				n.privateRouteTables = append(n.privateRouteTables, routeTable)
+				n.privateSubnets = append(n.privateSubnets, subnet)
 				privateIDs = append(privateIDs, subnet.ID())
 			} else {
-				n.PublicSubnets = append(n.PublicSubnets, subnet)
+				n.publicSubnets = append(n.publicSubnets, subnet)
 				publicIDs = append(publicIDs, subnet.ID())
 			}
 			rta, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-%s-rta-%d", name, tier.kind, i),
@@ -317,6 +306,7 @@ func (n *Network) addNATGateways(ctx *pulumi.Context, name string, args *Network
 	parent pulumi.ResourceOption,
 ) error {
 	count := natGatewayCount(args.Egress, len(args.AvailabilityZones))
+	var nats []*ec2.NatGateway
 	for i := 0; i < count; i++ {
 		az := args.AvailabilityZones[i]
 		eip, err := ec2.NewEip(ctx, fmt.Sprintf("%s-nat-eip-%d", name, i), &ec2.EipArgs{
@@ -328,20 +318,20 @@ func (n *Network) addNATGateways(ctx *pulumi.Context, name string, args *Network
 		}
 		nat, err := ec2.NewNatGateway(ctx, fmt.Sprintf("%s-nat-%d", name, i), &ec2.NatGatewayArgs{
 			AllocationId:     eip.AllocationId,
-			SubnetId:         n.PublicSubnets[i].ID(),
+			SubnetId:         n.publicSubnets[i].ID(),
 			ConnectivityType: pulumi.String("public"),
 			Tags:             pulumi.StringMap{"Name": pulumi.String(fmt.Sprintf("%s-nat-%s", args.NamePrefix, az))},
 		}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
 		if err != nil {
 			return fmt.Errorf("create nat gateway in %s: %w", az, err)
 		}
-		n.NATGateways = append(n.NATGateways, nat)
+		nats = append(nats, nat)
 	}
 	if count == 0 {
 		return nil
 	}
-	for i, rt := range n.PrivateRouteTables {
-		nat := n.NATGateways[min(i, count-1)]
+	for i, rt := range n.privateRouteTables {
+		nat := nats[min(i, count-1)]
 		route, err := ec2.NewRoute(ctx, fmt.Sprintf("%s-private-default-%d", name, i), &ec2.RouteArgs{
 			RouteTableId:         rt.ID(),
 			DestinationCidrBlock: pulumi.String(anywhereIPv4),
@@ -359,7 +349,7 @@ func (n *Network) addNATGateways(ctx *pulumi.Context, name string, args *Network
 // nothing that falls back to it is reachable (Security Hub EC2.2, Checkov CKV2_AWS_12).
 func (n *Network) lockDownDefaults(ctx *pulumi.Context, name string, args *NetworkArgs, parent pulumi.ResourceOption) error {
 	if _, err := ec2.NewDefaultSecurityGroup(ctx, name+"-default-sg", &ec2.DefaultSecurityGroupArgs{
-		VpcId: n.VPC.ID(),
+		VpcId: n.vpc.ID(),
 		Tags:  pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-default-unused")},
 	}, parent); err != nil {
 		return fmt.Errorf("take over default security group: %w", err)
@@ -442,7 +432,7 @@ func (n *Network) addDefaultNetworkACL(ctx *pulumi.Context, name string, args *N
 		ingress = append(ingress, rule)
 	}
 	var subnetIDs pulumi.StringArray
-	for _, s := range append(append([]*ec2.Subnet{}, n.PublicSubnets...), n.PrivateSubnets...) {
+	for _, s := range append(append([]*ec2.Subnet{}, n.publicSubnets...), n.privateSubnets...) {
 		subnetIDs = append(subnetIDs, s.ID())
 	}
 	var egress ec2.DefaultNetworkAclEgressArray
@@ -459,7 +449,7 @@ func (n *Network) addDefaultNetworkACL(ctx *pulumi.Context, name string, args *N
 		egress = append(egress, rule)
 	}
 	if _, err := ec2.NewDefaultNetworkAcl(ctx, name+"-default-nacl", &ec2.DefaultNetworkAclArgs{
-		DefaultNetworkAclId: n.VPC.DefaultNetworkAclId,
+		DefaultNetworkAclId: n.vpc.DefaultNetworkAclId,
 		Ingress:             ingress,
 		Egress:              egress,
 		SubnetIds:           subnetIDs,
@@ -478,7 +468,7 @@ func (n *Network) addDefaultNetworkACL(ctx *pulumi.Context, name string, args *N
 func (n *Network) addTaskEgress(ctx *pulumi.Context, name string, args *NetworkArgs, parent pulumi.ResourceOption) error {
 	egress := func(suffix, description string, set func(*vpc.SecurityGroupEgressRuleArgs)) error {
 		rule := &vpc.SecurityGroupEgressRuleArgs{
-			SecurityGroupId: n.TaskSecurityGroup.ID(),
+			SecurityGroupId: n.taskSecurityGroup.ID(),
 			IpProtocol:      pulumi.String("tcp"),
 			FromPort:        pulumi.Int(httpsPort),
 			ToPort:          pulumi.Int(httpsPort),
@@ -500,7 +490,8 @@ func (n *Network) addTaskEgress(ctx *pulumi.Context, name string, args *NetworkA
 		return egress("https", "HTTPS to AWS APIs (ECR, CloudWatch Logs, Secrets Manager) through "+how,
 			func(r *vpc.SecurityGroupEgressRuleArgs) { r.CidrIpv4 = pulumi.String(anywhereIPv4) })
 	}
-	if err := n.addEndpoints(ctx, name, args, parent); err != nil {
+	s3, err := n.addEndpoints(ctx, name, args, parent)
+	if err != nil {
 		return err
 	}
 	if err := egress("endpoints", "HTTPS to the VPC interface endpoints (ECR, CloudWatch Logs, Secrets Manager)",
@@ -508,34 +499,35 @@ func (n *Network) addTaskEgress(ctx *pulumi.Context, name string, args *NetworkA
 		return err
 	}
 	return egress("s3", "HTTPS to S3 through the gateway endpoint (ECR image layers)",
-		func(r *vpc.SecurityGroupEgressRuleArgs) { r.PrefixListId = n.Endpoints["s3"].PrefixListId })
+		func(r *vpc.SecurityGroupEgressRuleArgs) { r.PrefixListId = s3.PrefixListId })
 }
 
 // addEndpoints declares the interface endpoints tasks need without internet access, their
 // security group (HTTPS from the tasks only), and the free S3 gateway endpoint on the private
-// route tables (Security Hub EC2.55, EC2.56).
-func (n *Network) addEndpoints(ctx *pulumi.Context, name string, args *NetworkArgs, parent pulumi.ResourceOption) error {
+// route tables (Security Hub EC2.55, EC2.56), which it returns.
+func (n *Network) addEndpoints(ctx *pulumi.Context, name string, args *NetworkArgs, parent pulumi.ResourceOption,
+) (*ec2.VpcEndpoint, error) {
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-endpoint-sg", &ec2.SecurityGroupArgs{
-		VpcId:               n.VPC.ID(),
+		VpcId:               n.vpc.ID(),
 		Description:         pulumi.String("VPC interface endpoints: HTTPS from the ECS tasks only"),
 		RevokeRulesOnDelete: pulumi.Bool(true),
 		Tags:                pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-endpoints")},
 	}, parent)
 	if err != nil {
-		return fmt.Errorf("create endpoint security group: %w", err)
+		return nil, fmt.Errorf("create endpoint security group: %w", err)
 	}
 	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-endpoint-ingress-tasks", &vpc.SecurityGroupIngressRuleArgs{
 		SecurityGroupId:           sg.ID(),
-		ReferencedSecurityGroupId: n.TaskSecurityGroup.ID(),
+		ReferencedSecurityGroupId: n.taskSecurityGroup.ID(),
 		IpProtocol:                pulumi.String("tcp"),
 		FromPort:                  pulumi.Int(httpsPort),
 		ToPort:                    pulumi.Int(httpsPort),
 		Description:               pulumi.String("HTTPS from the ECS tasks"),
 	}, parent); err != nil {
-		return fmt.Errorf("create endpoint ingress rule: %w", err)
+		return nil, fmt.Errorf("create endpoint ingress rule: %w", err)
 	}
 	var privateIDs pulumi.StringArray
-	for _, s := range n.PrivateSubnets {
+	for _, s := range n.privateSubnets {
 		privateIDs = append(privateIDs, s.ID())
 	}
 	services := append([]string{}, interfaceEndpointServices...)
@@ -543,10 +535,10 @@ func (n *Network) addEndpoints(ctx *pulumi.Context, name string, args *NetworkAr
 	for _, svc := range services {
 		serviceName, err := lookupEndpointService(ctx, args.Region, svc, "Interface", pulumi.Parent(n))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ep, err := ec2.NewVpcEndpoint(ctx, name+"-endpoint-"+svc, &ec2.VpcEndpointArgs{
-			VpcId:             n.VPC.ID(),
+			VpcId:             n.vpc.ID(),
 			ServiceName:       pulumi.String(serviceName),
 			VpcEndpointType:   pulumi.String("Interface"),
 			PrivateDnsEnabled: pulumi.Bool(true),
@@ -555,32 +547,30 @@ func (n *Network) addEndpoints(ctx *pulumi.Context, name string, args *NetworkAr
 			Tags:              pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-" + svc)},
 		}, parent)
 		if err != nil {
-			return fmt.Errorf("create %s endpoint: %w", svc, err)
+			return nil, fmt.Errorf("create %s endpoint: %w", svc, err)
 		}
-		n.Endpoints[svc] = ep
 		n.privateReady = append(n.privateReady, ep)
 	}
 	var routeTableIDs pulumi.StringArray
-	for _, rt := range n.PrivateRouteTables {
+	for _, rt := range n.privateRouteTables {
 		routeTableIDs = append(routeTableIDs, rt.ID())
 	}
 	s3Name, err := lookupEndpointService(ctx, args.Region, "s3", "Gateway", pulumi.Parent(n))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s3, err := ec2.NewVpcEndpoint(ctx, name+"-endpoint-s3", &ec2.VpcEndpointArgs{
-		VpcId:           n.VPC.ID(),
+		VpcId:           n.vpc.ID(),
 		ServiceName:     pulumi.String(s3Name),
 		VpcEndpointType: pulumi.String("Gateway"),
 		RouteTableIds:   routeTableIDs,
 		Tags:            pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-s3")},
 	}, parent)
 	if err != nil {
-		return fmt.Errorf("create s3 endpoint: %w", err)
+		return nil, fmt.Errorf("create s3 endpoint: %w", err)
 	}
-	n.Endpoints["s3"] = s3
 	n.privateReady = append(n.privateReady, s3)
-	return nil
+	return s3, nil
 }
 
 // lookupEndpointService returns the name of an AWS service's VPC endpoint service of a type
@@ -635,7 +625,7 @@ func (n *Network) addFlowLogs(ctx *pulumi.Context, name string, args *NetworkArg
 		return fmt.Errorf("create flow log policy: %w", err)
 	}
 	if _, err := ec2.NewFlowLog(ctx, name+"-flow-log", &ec2.FlowLogArgs{
-		VpcId:                  n.VPC.ID(),
+		VpcId:                  n.vpc.ID(),
 		TrafficType:            pulumi.String("ALL"),
 		LogDestinationType:     pulumi.String("cloud-watch-logs"),
 		LogDestination:         group.Arn,

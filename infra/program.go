@@ -1,11 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"regexp"
-	"strings"
-
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -24,237 +19,36 @@ func program(ctx *pulumi.Context) error {
 	return nil
 }
 
-// declareStack declares every resource of the stack and returns its outputs. Every AWS resource
-// and lookup goes through one explicit provider, so every taggable resource carries its default tags.
+// declareStack declares every resource of the stack and returns its outputs.
 func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 	cfg, err := loadConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
-	prefix := namePrefix(ctx.Project(), ctx.Stack())
-
-	provider, err := newAWSProvider(ctx, cfg.Region)
+	t, err := lookupTarget(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	lookup := pulumi.Provider(provider)
-	withProvider := pulumi.Providers(provider)
-
-	region, err := resolveRegion(ctx, cfg.Region, lookup)
+	network, err := declareNetwork(ctx, cfg, t)
 	if err != nil {
 		return nil, err
 	}
-	identity, err := aws.GetCallerIdentity(ctx, nil, lookup)
-	if err != nil {
-		return nil, fmt.Errorf("look up account: %w", err)
-	}
-	zones, err := lookupAvailabilityZones(ctx, cfg.AvailabilityZones, lookup)
+	web, err := declareEdge(ctx, cfg, t, network)
 	if err != nil {
 		return nil, err
 	}
-	// The domain's zone and the log-delivery account are looked up before anything is declared,
-	// so a missing zone fails the deploy before it creates anything.
-	var zone *hostedZone
-	if cfg.Domain != "" {
-		if zone, err = lookupHostedZone(ctx, cfg.Domain, cfg.HostedZone, lookup); err != nil {
-			return nil, err
-		}
-	}
-	var elbAccount string
-	if cfg.AccessLogs {
-		if elbAccount, err = lookupELBAccount(ctx, region, lookup); err != nil {
-			return nil, err
-		}
-	}
-
-	network, err := NewNetwork(ctx, "network", &NetworkArgs{
-		NamePrefix:        prefix,
-		CIDR:              cfg.VpcCIDR,
-		AvailabilityZones: zones,
-		Egress:            cfg.Egress,
-		Region:            region,
-		Account:           identity.AccountId,
-		FlowLogs:          cfg.FlowLogs,
-		LogRetentionDays:  cfg.LogRetentionDays,
-		IPv6:              cfg.IPv6,
-	}, withProvider)
+	registry, image, err := declareImage(ctx, cfg, t)
 	if err != nil {
 		return nil, err
 	}
-	registry, err := NewRegistry(ctx, "registry", &RegistryArgs{
-		Name:        prefix,
-		ForceDelete: cfg.ForceDelete,
-	}, withProvider)
+	api, alarms, err := declareService(ctx, cfg, t, network, web, image)
 	if err != nil {
 		return nil, err
 	}
-	image, err := NewAppImage(ctx, "image", &AppImageArgs{
-		Registry:     registry,
-		Prebuilt:     cfg.Image,
-		SourceRoot:   sourceRoot(ctx),
-		Architecture: cfg.Architecture,
-		Provider:     provider,
-	}, withProvider)
+	dashboard, err := declareObservability(ctx, cfg, t, web, api, alarms)
 	if err != nil {
 		return nil, err
 	}
-	var certificateARN pulumi.StringInput
-	if zone != nil {
-		cert, err := NewCertificate(ctx, "certificate", &CertificateArgs{
-			NamePrefix: prefix,
-			Domain:     cfg.Domain,
-			ZoneID:     zone.ID,
-		}, withProvider)
-		if err != nil {
-			return nil, err
-		}
-		certificateARN = cert.ARN
-	}
-	var accessLogs *AccessLogs
-	if cfg.AccessLogs {
-		if accessLogs, err = NewAccessLogs(ctx, "access-logs", &AccessLogsArgs{
-			NamePrefix:    prefix,
-			Account:       identity.AccountId,
-			RetentionDays: cfg.LogRetentionDays,
-			ForceDestroy:  cfg.ForceDelete,
-			ELBAccountARN: elbAccount,
-		}, withProvider); err != nil {
-			return nil, err
-		}
-	}
-	web, err := NewLoadBalancer(ctx, "web", &LoadBalancerArgs{
-		NamePrefix:          prefix,
-		VpcID:               network.VpcID,
-		SubnetIDs:           network.PublicSubnetIDs,
-		TaskSecurityGroupID: network.TaskSecurityGroupID,
-		ContainerPort:       cfg.ContainerPort,
-		HealthCheckPath:     cfg.HealthCheckPath,
-		Paths:               cfg.Paths,
-		DeletionProtection:  cfg.DeletionProtection,
-		IPv6:                cfg.IPv6,
-		Domain:              cfg.Domain,
-		CertificateARN:      certificateARN,
-		AccessLogs:          accessLogs,
-		InternetGateway:     network.InternetGateway,
-	}, withProvider)
-	if err != nil {
-		return nil, err
-	}
-	if zone != nil {
-		if _, err := NewDNSRecords(ctx, "dns", &DNSRecordsArgs{
-			Domain:        cfg.Domain,
-			ZoneID:        zone.ID,
-			TargetDNSName: web.DNSName,
-			TargetZoneID:  web.ZoneID,
-			IPv6:          cfg.IPv6,
-		}, withProvider); err != nil {
-			return nil, err
-		}
-	}
-	if cfg.WAF {
-		if _, err := NewWebACL(ctx, "waf", &WebACLArgs{
-			NamePrefix:      prefix,
-			LoadBalancerARN: web.LoadBalancer.Arn,
-		}, withProvider); err != nil {
-			return nil, err
-		}
-	}
-	ready := []pulumi.Resource{web.Listener}
-	for _, r := range web.Rules {
-		ready = append(ready, r)
-	}
-	var secretARNs map[string]pulumi.StringInput
-	if len(cfg.Secrets) > 0 {
-		secrets, err := NewSecrets(ctx, "secrets", &SecretsArgs{
-			NamePrefix:  prefix,
-			Values:      cfg.Secrets,
-			ForceDelete: cfg.ForceDelete,
-		}, withProvider)
-		if err != nil {
-			return nil, err
-		}
-		secretARNs = map[string]pulumi.StringInput{}
-		for env, arn := range secrets.ARNs {
-			secretARNs[env] = arn
-		}
-	}
-	alarms, err := NewAlarms(ctx, "alarms", &AlarmsArgs{
-		NamePrefix:            prefix,
-		Region:                region,
-		Account:               identity.AccountId,
-		Email:                 cfg.AlarmEmail,
-		LoadBalancerARNSuffix: web.ARNSuffix,
-		TargetGroupARNSuffix:  web.TargetGroupARNSuffix,
-		WatchHealthyHosts:     cfg.MinCount > 0,
-	}, withProvider)
-	if err != nil {
-		return nil, err
-	}
-	api, err := NewService(ctx, "api", &ServiceArgs{
-		NamePrefix:        prefix,
-		Region:            region,
-		Account:           identity.AccountId,
-		Architecture:      cfg.Architecture,
-		CPU:               cfg.CPU,
-		Memory:            cfg.Memory,
-		DesiredCount:      cfg.DesiredCount,
-		ContainerPort:     cfg.ContainerPort,
-		ContainerInsights: cfg.ContainerInsights,
-		LogRetentionDays:  cfg.LogRetentionDays,
-		Image:             image.URI,
-		AppVersion:        image.Version,
-		PullRepositoryARN: image.PullRepositoryARN,
-		Env:               cfg.Env,
-		Secrets:           secretARNs,
-		TrustedProxies:    cfg.VpcCIDR.String(),
-		SubnetIDs:         network.TaskSubnetIDs,
-		SecurityGroupIDs:  pulumi.StringArray{network.TaskSecurityGroupID},
-		AssignPublicIP:    network.AssignPublicIP,
-		NetworkReady:      network.TaskEgressReady,
-		TargetGroupARN:    web.TargetGroup.Arn,
-		LoadBalancerReady: ready,
-		// The alarms' own name outputs: the service is declared after them and names real alarms.
-		DeploymentAlarmNames: alarms.DeploymentAlarmNames,
-		Spot:                 cfg.Spot,
-	}, withProvider)
-	if err != nil {
-		return nil, err
-	}
-	if err := alarms.WatchService(ctx, api); err != nil {
-		return nil, err
-	}
-	if _, err := NewAutoscaling(ctx, "scaling", &AutoscalingArgs{
-		NamePrefix:            prefix,
-		ClusterName:           api.ClusterName,
-		ServiceName:           api.ServiceName,
-		MinCount:              cfg.MinCount,
-		MaxCount:              cfg.MaxCount,
-		RequestsPerTarget:     cfg.RequestsPerTarget,
-		LoadBalancerARNSuffix: web.ARNSuffix,
-		TargetGroupARNSuffix:  web.TargetGroupARNSuffix,
-	}, withProvider); err != nil {
-		return nil, err
-	}
-	dashboard, err := NewDashboard(ctx, "dashboard", &DashboardArgs{
-		Name:                    prefix,
-		Region:                  region,
-		ContainerInsights:       cfg.ContainerInsights,
-		LoadBalancerARNSuffix:   web.ARNSuffix,
-		TargetGroupARNSuffix:    web.TargetGroupARNSuffix,
-		ClusterName:             api.ClusterName,
-		ServiceName:             api.ServiceName,
-		LogGroupName:            api.LogGroupName,
-		DeploymentAlarmARNs:     alarms.DeploymentAlarmARNs(),
-		OtherAlarmARNs:          alarms.OtherAlarmARNs(),
-		LatencyThresholdSeconds: latencyP99Seconds,
-		CPUTargetPercent:        cpuTargetPercent,
-		CPUAlarmPercent:         cpuHighPercent,
-		MemoryAlarmPercent:      memoryHighPercent,
-	}, withProvider)
-	if err != nil {
-		return nil, err
-	}
-
 	return stackOutputs{
 		"url":                 web.URL,
 		"imageUri":            image.URI,
@@ -272,58 +66,216 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 	}, nil
 }
 
-// newAWSProvider declares the one AWS provider every resource uses, with the stack's default tags.
-func newAWSProvider(ctx *pulumi.Context, region string) (*aws.Provider, error) {
-	args := &aws.ProviderArgs{
-		DefaultTags: &aws.ProviderDefaultTagsArgs{Tags: pulumi.StringMap{
-			"project":    pulumi.String(ctx.Project()),
-			"stack":      pulumi.String(ctx.Stack()),
-			"managed-by": pulumi.String("pulumi"),
-		}},
+// declareNetwork declares the VPC: subnets in each zone, the tasks' egress, the guard rails.
+func declareNetwork(ctx *pulumi.Context, cfg *stackConfig, t *target) (*Network, error) {
+	return NewNetwork(ctx, "network", &NetworkArgs{
+		NamePrefix:        t.prefix,
+		CIDR:              cfg.VpcCIDR,
+		AvailabilityZones: t.zones,
+		Egress:            cfg.Egress,
+		Region:            t.region,
+		Account:           t.account,
+		FlowLogs:          cfg.FlowLogs,
+		LogRetentionDays:  cfg.LogRetentionDays,
+		IPv6:              cfg.IPv6,
+	}, t.opts())
+}
+
+// declareEdge declares the load balancer and what stands around it: its access logs, the
+// domain's certificate and DNS records, the web ACL.
+func declareEdge(ctx *pulumi.Context, cfg *stackConfig, t *target, network *Network) (*LoadBalancer, error) {
+	var accessLogs *AccessLogs
+	if cfg.AccessLogs {
+		var err error
+		if accessLogs, err = NewAccessLogs(ctx, "access-logs", &AccessLogsArgs{
+			NamePrefix:    t.prefix,
+			Account:       t.account,
+			RetentionDays: cfg.LogRetentionDays,
+			ForceDestroy:  cfg.ForceDelete,
+			ELBAccountARN: t.elbAccount,
+		}, t.opts()); err != nil {
+			return nil, err
+		}
 	}
-	if region != "" {
-		args.Region = pulumi.String(region)
+	var certificateARN pulumi.StringInput
+	if t.zone != nil {
+		cert, err := NewCertificate(ctx, "certificate", &CertificateArgs{
+			NamePrefix: t.prefix,
+			Domain:     cfg.Domain,
+			ZoneID:     t.zone.ID,
+		}, t.opts())
+		if err != nil {
+			return nil, err
+		}
+		certificateARN = cert.ARN
 	}
-	p, err := aws.NewProvider(ctx, "aws", args)
+	web, err := NewLoadBalancer(ctx, "web", &LoadBalancerArgs{
+		NamePrefix:          t.prefix,
+		VpcID:               network.VpcID,
+		SubnetIDs:           network.PublicSubnetIDs,
+		TaskSecurityGroupID: network.TaskSecurityGroupID,
+		ContainerPort:       cfg.ContainerPort,
+		Paths:               cfg.Paths,
+		DeletionProtection:  cfg.DeletionProtection,
+		IPv6:                cfg.IPv6,
+		Domain:              cfg.Domain,
+		CertificateARN:      certificateARN,
+		AccessLogs:          accessLogs,
+		InternetGateway:     network.InternetGateway,
+	}, t.opts())
 	if err != nil {
-		return nil, fmt.Errorf("create aws provider: %w", err)
+		return nil, err
 	}
-	return p, nil
+	if t.zone != nil {
+		if _, err := NewDNSRecords(ctx, "dns", &DNSRecordsArgs{
+			Domain:        cfg.Domain,
+			ZoneID:        t.zone.ID,
+			TargetDNSName: web.DNSName,
+			TargetZoneID:  web.ZoneID,
+			IPv6:          cfg.IPv6,
+		}, t.opts()); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.WAF {
+		if _, err := NewWebACL(ctx, "waf", &WebACLArgs{
+			NamePrefix:      t.prefix,
+			LoadBalancerARN: web.LoadBalancer.Arn,
+		}, t.opts()); err != nil {
+			return nil, err
+		}
+	}
+	return web, nil
 }
 
-// resolveRegion returns aws:region, or the region the provider finds in its environment.
-func resolveRegion(ctx *pulumi.Context, configured string, opts ...pulumi.InvokeOption) (string, error) {
-	if configured != "" {
-		return configured, nil
-	}
-	res, err := aws.GetRegion(ctx, nil, opts...)
+// declareImage declares the registry and the image the service runs from it (or a prebuilt one).
+func declareImage(ctx *pulumi.Context, cfg *stackConfig, t *target) (*Registry, *AppImage, error) {
+	registry, err := NewRegistry(ctx, "registry", &RegistryArgs{
+		Name:        t.prefix,
+		ForceDelete: cfg.ForceDelete,
+	}, t.opts())
 	if err != nil {
-		return "", fmt.Errorf("look up region (set aws:region): %w", err)
+		return nil, nil, err
 	}
-	if res.Name == "" {
-		return "", fmt.Errorf("look up region: none found; set aws:region")
+	image, err := NewAppImage(ctx, "image", &AppImageArgs{
+		Registry:     registry,
+		Prebuilt:     cfg.Image,
+		SourceRoot:   sourceRoot(ctx),
+		Architecture: cfg.Architecture,
+		Provider:     t.provider,
+	}, t.opts())
+	if err != nil {
+		return nil, nil, err
 	}
-	return res.Name, nil
+	return registry, image, nil
 }
 
-// sourceRoot is the repository root, where the Dockerfile and the build inputs live: the
-// directory of Pulumi.yaml, or the parent of infra/ (the program's working directory).
-func sourceRoot(ctx *pulumi.Context) string {
-	if dir := ctx.RootDirectory(); dir != "" {
-		return dir
+// declareService declares the app's secrets, the alarms that roll its deployments back (declared
+// first, so the service names alarms that exist), the ECS service and its autoscaling.
+func declareService(ctx *pulumi.Context, cfg *stackConfig, t *target, network *Network, web *LoadBalancer,
+	image *AppImage,
+) (*Service, *Alarms, error) {
+	secretARNs := pulumi.StringMap{}
+	if len(cfg.Secrets) > 0 {
+		secrets, err := NewSecrets(ctx, "secrets", &SecretsArgs{
+			NamePrefix:  t.prefix,
+			Values:      cfg.Secrets,
+			ForceDelete: cfg.ForceDelete,
+		}, t.opts())
+		if err != nil {
+			return nil, nil, err
+		}
+		secretARNs = secrets.ARNs
 	}
-	return buildContext
+	alarms, err := NewAlarms(ctx, "alarms", &AlarmsArgs{
+		NamePrefix:            t.prefix,
+		Region:                t.region,
+		Account:               t.account,
+		Email:                 cfg.AlarmEmail,
+		LoadBalancerARNSuffix: web.ARNSuffix,
+		TargetGroupARNSuffix:  web.TargetGroupARNSuffix,
+	}, t.opts())
+	if err != nil {
+		return nil, nil, err
+	}
+	api, err := NewService(ctx, "api", &ServiceArgs{
+		NamePrefix:           t.prefix,
+		Region:               t.region,
+		Account:              t.account,
+		Architecture:         cfg.Architecture,
+		CPU:                  cfg.CPU,
+		Memory:               cfg.Memory,
+		DesiredCount:         cfg.DesiredCount,
+		ContainerPort:        cfg.ContainerPort,
+		ContainerInsights:    cfg.ContainerInsights,
+		LogRetentionDays:     cfg.LogRetentionDays,
+		Image:                image.URI,
+		AppVersion:           image.Version,
+		AppName:              ctx.Project(),
+		PullRepositoryARN:    image.PullRepositoryARN,
+		Env:                  cfg.Env,
+		Secrets:              secretARNs,
+		TrustedProxies:       cfg.VpcCIDR.String(),
+		SubnetIDs:            network.TaskSubnetIDs,
+		SecurityGroupIDs:     pulumi.StringArray{network.TaskSecurityGroupID},
+		AssignPublicIP:       network.AssignPublicIP,
+		NetworkReady:         network.TaskEgressReady,
+		TargetGroupARN:       web.TargetGroup.Arn,
+		LoadBalancerReady:    web.Ready,
+		DeploymentAlarmNames: alarms.DeploymentAlarmNames,
+		Spot:                 cfg.Spot,
+	}, t.opts())
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := NewAutoscaling(ctx, "scaling", &AutoscalingArgs{
+		NamePrefix:            t.prefix,
+		ClusterName:           api.ClusterName,
+		ServiceName:           api.ServiceName,
+		MinCount:              cfg.MinCount,
+		MaxCount:              cfg.MaxCount,
+		RequestsPerTarget:     cfg.RequestsPerTarget,
+		LoadBalancerARNSuffix: web.ARNSuffix,
+		TargetGroupARNSuffix:  web.TargetGroupARNSuffix,
+	}, t.opts()); err != nil {
+		return nil, nil, err
+	}
+	return api, alarms, nil
 }
 
-var nameUnsafe = regexp.MustCompile(`[^a-z0-9]+`)
-
-// namePrefix is the stable, AWS-safe name of this stack's resources, e.g. "gin-fargate-dev": the
-// ECR repository, the task family, the log group and the Name tags.
-func namePrefix(project, stack string) string {
-	s := nameUnsafe.ReplaceAllString(strings.ToLower(project+"-"+stack), "-")
-	s = strings.Trim(s, "-")
-	if len(s) > 48 {
-		s = strings.TrimRight(s[:48], "-")
+// declareObservability declares the service's own alarms and the dashboard of the whole stack.
+func declareObservability(ctx *pulumi.Context, cfg *stackConfig, t *target, web *LoadBalancer, api *Service,
+	alarms *Alarms,
+) (*Dashboard, error) {
+	serviceAlarms, err := NewServiceAlarms(ctx, "service-alarms", &ServiceAlarmsArgs{
+		NamePrefix:            t.prefix,
+		Alarms:                alarms,
+		Service:               api,
+		LoadBalancerARNSuffix: web.ARNSuffix,
+		TargetGroupARNSuffix:  web.TargetGroupARNSuffix,
+		WatchHealthyHosts:     cfg.MinCount > 0,
+	}, t.opts())
+	if err != nil {
+		return nil, err
 	}
-	return s
+	otherAlarms := pulumi.StringArray{alarms.Latency.Arn, serviceAlarms.CPU.Arn, serviceAlarms.Memory.Arn}
+	if serviceAlarms.NoHealthyHosts != nil {
+		otherAlarms = append(pulumi.StringArray{serviceAlarms.NoHealthyHosts.Arn}, otherAlarms...)
+	}
+	return NewDashboard(ctx, "dashboard", &DashboardArgs{
+		Name:                    t.prefix,
+		Region:                  t.region,
+		ContainerInsights:       cfg.ContainerInsights,
+		LoadBalancerARNSuffix:   web.ARNSuffix,
+		TargetGroupARNSuffix:    web.TargetGroupARNSuffix,
+		ClusterName:             api.ClusterName,
+		ServiceName:             api.ServiceName,
+		LogGroupName:            api.LogGroupName,
+		DeploymentAlarmARNs:     pulumi.StringArray{alarms.ErrorRate.Arn, alarms.UnhealthyHosts.Arn},
+		OtherAlarmARNs:          otherAlarms,
+		LatencyThresholdSeconds: latencyP99Seconds,
+		CPUTargetPercent:        cpuTargetPercent,
+		CPUAlarmPercent:         cpuHighPercent,
+		MemoryAlarmPercent:      memoryHighPercent,
+	}, t.opts())
 }

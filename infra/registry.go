@@ -8,19 +8,18 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// defaultKeepImages is how many images the lifecycle policy keeps: enough that any recent task
+// keepImages is how many images the lifecycle policy keeps: enough that any recent task
 // definition, and so any rollback target, can still pull its image.
-const defaultKeepImages = 30
+const keepImages = 30
 
 // Registry is the ECR repository the service's images are pushed to and pulled from.
 type Registry struct {
 	pulumi.ResourceState
 
 	// Name is the repository name, known before deployment so the program can look images up.
-	Name       string
-	Repository *ecr.Repository
-	URL        pulumi.StringOutput `pulumi:"repositoryUrl"`
-	ARN        pulumi.StringOutput `pulumi:"repositoryArn"`
+	Name string
+	URL  pulumi.StringOutput `pulumi:"repositoryUrl"`
+	ARN  pulumi.StringOutput `pulumi:"repositoryArn"`
 }
 
 // RegistryArgs configures a Registry.
@@ -29,16 +28,11 @@ type RegistryArgs struct {
 	Name string
 	// ForceDelete lets a destroy remove the repository while it still holds images.
 	ForceDelete bool
-	// KeepImages is how many images the lifecycle policy keeps; 0 means defaultKeepImages.
-	KeepImages int
 }
 
 // NewRegistry declares an immutable, scanned ECR repository with a lifecycle policy.
 // Security Hub ECR.1 (scan on push), ECR.2 (immutable tags), ECR.3 (lifecycle policy).
 func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...pulumi.ResourceOption) (*Registry, error) {
-	if args == nil || args.Name == "" {
-		return nil, fmt.Errorf("create registry: a repository name is required")
-	}
 	reg := &Registry{Name: args.Name}
 	if err := ctx.RegisterComponentResource("gin-fargate:index:Registry", name, reg, opts...); err != nil {
 		return nil, err
@@ -56,11 +50,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 	if err != nil {
 		return nil, fmt.Errorf("create repository: %w", err)
 	}
-	keep := args.KeepImages
-	if keep <= 0 {
-		keep = defaultKeepImages
-	}
-	policy, err := lifecyclePolicy(keep)
+	policy, err := lifecyclePolicy(keepImages)
 	if err != nil {
 		return nil, fmt.Errorf("create lifecycle policy: %w", err)
 	}
@@ -71,9 +61,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 		return nil, fmt.Errorf("create lifecycle policy: %w", err)
 	}
 
-	reg.Repository = repo
-	reg.URL = repo.RepositoryUrl
-	reg.ARN = repo.Arn
+	reg.URL, reg.ARN = repo.RepositoryUrl, repo.Arn
 	if err := ctx.RegisterResourceOutputs(reg, pulumi.Map{
 		"repositoryUrl": reg.URL,
 		"repositoryArn": reg.ARN,

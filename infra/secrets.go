@@ -19,7 +19,7 @@ type Secrets struct {
 	// ARNs maps each environment variable name to the ARN of its secret, known once the secret
 	// has its value: what the container's secrets reference (valueFrom) and what the execution
 	// role may read.
-	ARNs map[string]pulumi.StringOutput
+	ARNs pulumi.StringMap `pulumi:"arns"`
 }
 
 // SecretsArgs configures Secrets.
@@ -40,10 +40,7 @@ type SecretsArgs struct {
 // in the secret version's secretString, a secret output: never in the task definition (the
 // container gets the ARN), a stack output or a log line.
 func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pulumi.ResourceOption) (*Secrets, error) {
-	if args == nil || args.NamePrefix == "" {
-		return nil, fmt.Errorf("create secrets: a name prefix is required")
-	}
-	s := &Secrets{ARNs: map[string]pulumi.StringOutput{}}
+	s := &Secrets{ARNs: pulumi.StringMap{}}
 	if err := ctx.RegisterComponentResource("gin-fargate:index:Secrets", name, s, opts...); err != nil {
 		return nil, err
 	}
@@ -53,7 +50,6 @@ func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pul
 	if args.ForceDelete {
 		recovery = 0
 	}
-	arns := pulumi.StringMap{}
 	for _, env := range sortedKeys(args.Values) {
 		secret, err := secretsmanager.NewSecret(ctx, name+"-"+env, &secretsmanager.SecretArgs{
 			NamePrefix:           pulumi.String(args.NamePrefix + "/" + env + "-"),
@@ -74,9 +70,8 @@ func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pul
 		// and so the service) waits until the secret has a value. A task that starts earlier fails
 		// to read it (ResourceNotFoundException: no value for staging label AWSCURRENT).
 		s.ARNs[env] = version.Arn
-		arns[env] = version.Arn
 	}
-	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{"arns": arns}); err != nil {
+	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{"arns": s.ARNs}); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -82,7 +82,7 @@ func TestSecretValuesOnlyInTheirSecretVersion(t *testing.T) {
 	}
 	// Nothing secret flowed into the task definition or the execution policy: they stay plain,
 	// readable in the console and diffable in a preview.
-	if run.one(t, taskDefType).Inputs["containerDefinitions"].ContainsSecrets() {
+	if run.taskDef(t).Inputs["containerDefinitions"].ContainsSecrets() {
 		t.Error("containerDefinitions is secret: a secret value reached the task definition")
 	}
 	for _, p := range run.all(rolePolicyType) {
@@ -96,8 +96,8 @@ func TestSecretsInSecretsManager(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t, withSecrets()...)
 	secrets := map[string]*resourceRecord{}
-	for _, s := range run.all(secretType) {
-		env := strings.TrimSuffix(strings.TrimPrefix(s.str("namePrefix"), "gin-fargate-test/"), "-")
+	for _, s := range run.in("secrets", secretType) {
+		env := strings.TrimSuffix(strings.TrimPrefix(s.str("namePrefix"), run.prefix()+"/"), "-")
 		secrets[env] = s
 		if s.str("name") != "" {
 			t.Errorf("secret %s has a fixed name %q; a recreated stack would collide with it while it is pending deletion",
@@ -115,7 +115,7 @@ func TestSecretsInSecretsManager(t *testing.T) {
 	}
 
 	values := map[string]string{"DB_PASSWORD": dbPassword, "API_TOKEN": apiToken}
-	versions := run.all(secretVersionType)
+	versions := run.in("secrets", secretVersionType)
 	if len(versions) != 2 {
 		t.Fatalf("%d secret versions, want 2", len(versions))
 	}
@@ -174,7 +174,7 @@ func TestSecretsInSecretsManager(t *testing.T) {
 func TestSecretsRecoveryWindowFollowsForceDelete(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t, append(withSecrets(), withConfig(map[string]string{"forceDelete": "true"}))...)
-	for _, s := range run.all(secretType) {
+	for _, s := range run.in("secrets", secretType) {
 		if got := s.num("recoveryWindowInDays"); got != 0 {
 			t.Errorf("secret %s recovery window = %v with forceDelete, want 0 (deleted at once)", s.Name, got)
 		}
@@ -184,7 +184,7 @@ func TestSecretsRecoveryWindowFollowsForceDelete(t *testing.T) {
 func TestNoSecretsDeclaresNoneAndGrantsNone(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t)
-	if n := len(run.all(secretType)) + len(run.all(secretVersionType)); n != 0 {
+	if n := len(run.in("secrets", secretType)) + len(run.in("secrets", secretVersionType)); n != 0 {
 		t.Errorf("%d Secrets Manager resources without secrets", n)
 	}
 	if _, ok := run.container(t)["secrets"]; ok {
@@ -197,19 +197,6 @@ func TestNoSecretsDeclaresNoneAndGrantsNone(t *testing.T) {
 	}
 }
 
-// TestSecretsEndpointInVpcEndpointsMode: without internet, tasks read their secrets through the
-// Secrets Manager interface endpoint.
-func TestSecretsEndpointInVpcEndpointsMode(t *testing.T) {
-	t.Parallel()
-	run := mustRun(t, append(withSecrets(), withConfig(map[string]string{"egress": "vpcEndpoints"}))...)
-	for _, e := range run.all(endpointType) {
-		if e.str("serviceName") == "com.amazonaws."+testRegion+".secretsmanager" {
-			return
-		}
-	}
-	t.Error("no secretsmanager endpoint in vpcEndpoints mode: tasks could not read their secrets")
-}
-
 // TestTasksWaitForSecretValues: the task definition takes each secret's ARN from its secret
 // version, so no task (and no service deployment) starts before the secret has a value: ECS reads
 // AWSCURRENT when a task starts, and a secret without one stops the task with
@@ -217,8 +204,8 @@ func TestSecretsEndpointInVpcEndpointsMode(t *testing.T) {
 func TestTasksWaitForSecretValues(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t, withSecrets()...)
-	deps := run.one(t, taskDefType).PropertyDeps["containerDefinitions"]
-	versions := run.all(secretVersionType)
+	deps := run.taskDef(t).PropertyDeps["containerDefinitions"]
+	versions := run.in("secrets", secretVersionType)
 	if len(versions) != 2 {
 		t.Fatalf("%d secret versions, want 2", len(versions))
 	}

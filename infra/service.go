@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gin-fargate/gin-fargate/app/contract"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -14,12 +15,6 @@ import (
 
 const (
 	containerName = "app"
-	// containerUser is distroless's numeric nonroot user (Security Hub ECS.20).
-	containerUser = "65532:65532"
-	// shutdownTimeout is how long the app drains in-flight requests after SIGTERM; stopTimeout
-	// gives it a few seconds more before ECS sends SIGKILL (Fargate allows at most 120 s).
-	shutdownTimeout = 20 * time.Second
-	stopTimeout     = shutdownTimeout + 5*time.Second
 	// The container health check runs the binary's health-check mode (the image has no shell).
 	containerHealthIntervalSec = 5
 	containerHealthTimeoutSec  = 3
@@ -39,27 +34,15 @@ const (
 	fargateSpotWeight   = 3
 )
 
-// healthCheckCommand is the ECS container health check: the app binary's health-check mode.
-var healthCheckCommand = []string{"CMD", "/api", "-healthcheck"}
-
 // Service is the API on ECS Fargate: the cluster, its log group, the two IAM roles, the task
 // definition and the service behind the load balancer's target group.
 type Service struct {
 	pulumi.ResourceState
 
-	Cluster *ecs.Cluster
-	// CapacityProviders associates FARGATE and FARGATE_SPOT with the cluster.
-	CapacityProviders *ecs.ClusterCapacityProviders
-	LogGroup          *cloudwatch.LogGroup
-	ExecutionRole     *iam.Role
-	// ExecutionPolicy is what the execution role may do; the service waits for it (see NewService).
-	ExecutionPolicy *iam.RolePolicy
-	TaskRole        *iam.Role
-	TaskDefinition  *ecs.TaskDefinition
-	Service         *ecs.Service
-	ClusterName     pulumi.StringOutput `pulumi:"clusterName"`
-	ServiceName     pulumi.StringOutput `pulumi:"serviceName"`
-	LogGroupName    pulumi.StringOutput `pulumi:"logGroupName"`
+	Service      *ecs.Service
+	ClusterName  pulumi.StringOutput `pulumi:"clusterName"`
+	ServiceName  pulumi.StringOutput `pulumi:"serviceName"`
+	LogGroupName pulumi.StringOutput `pulumi:"logGroupName"`
 	// DeployedTaskDefinition is the task definition ECS runs once the deployment is done, verified
 	// against the one just registered: an output that fails when ECS rolled the deployment back.
 	// It must be exported (see verifyDeployment).
@@ -83,6 +66,8 @@ type ServiceArgs struct {
 	// Image is the image reference the container runs; AppVersion is reported as APP_VERSION.
 	Image      pulumi.StringInput
 	AppVersion string
+	// AppName is the service the app reports (SERVICE_NAME): the Pulumi project's name.
+	AppName string
 	// PullRepositoryARN is the ECR repository the execution role may pull from; "" when none.
 	PullRepositoryARN pulumi.StringInput
 	// Env is extra plain environment for the app; TrustedProxies is the CIDR whose
@@ -91,7 +76,7 @@ type ServiceArgs struct {
 	TrustedProxies string
 	// Secrets maps environment variable names to Secrets Manager secret ARNs, injected at start;
 	// the execution role may read exactly these secrets (Security Hub ECS.8).
-	Secrets map[string]pulumi.StringInput
+	Secrets pulumi.StringMap
 	// SubnetIDs, SecurityGroupIDs and AssignPublicIP place the tasks.
 	SubnetIDs        pulumi.StringArrayInput
 	SecurityGroupIDs pulumi.StringArrayInput
@@ -112,9 +97,6 @@ type ServiceArgs struct {
 
 // NewService declares the cluster, roles, task definition and service.
 func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pulumi.ResourceOption) (*Service, error) {
-	if args == nil || args.Image == nil || args.TargetGroupARN == nil {
-		return nil, fmt.Errorf("create service: an image and a target group are required")
-	}
 	s := &Service{}
 	if err := ctx.RegisterComponentResource("gin-fargate:index:Service", name, s, opts...); err != nil {
 		return nil, err
@@ -156,31 +138,23 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	if err != nil {
 		return nil, fmt.Errorf("create log group: %w", err)
 	}
-	s.Cluster, s.CapacityProviders, s.LogGroup = cluster, capacity, logGroup
-
-	if err := s.addRoles(ctx, name, args, parent); err != nil {
+	roles, err := addRoles(ctx, name, args, logGroup, parent)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.addTaskDefinition(ctx, name, args, parent); err != nil {
+	td, err := addTaskDefinition(ctx, name, args, logGroup, roles, parent)
+	if err != nil {
 		return nil, err
 	}
 
-	var alarms *ecs.ServiceAlarmsArgs
-	if args.DeploymentAlarmNames != nil {
-		alarms = &ecs.ServiceAlarmsArgs{
-			AlarmNames: args.DeploymentAlarmNames,
-			Enable:     pulumi.Bool(true),
-			Rollback:   pulumi.Bool(true),
-		}
-	}
 	// The service waits for the execution role's policy, not only for the role the task definition
 	// names: otherwise its first tasks can start before they may pull the image, write logs or read
 	// a newly added secret, and a destroy can delete the policy while the tasks still drain.
-	ready := append([]pulumi.Resource{capacity, s.ExecutionPolicy}, args.LoadBalancerReady...)
+	ready := append([]pulumi.Resource{capacity, roles.executionPolicy}, args.LoadBalancerReady...)
 	ready = append(ready, args.NetworkReady...)
 	svc, err := ecs.NewService(ctx, name+"-service", &ecs.ServiceArgs{
 		Cluster:        cluster.Arn,
-		TaskDefinition: s.TaskDefinition.Arn,
+		TaskDefinition: td.Arn,
 		DesiredCount:   pulumi.Int(args.DesiredCount),
 		// A capacity provider strategy, never launchType, even without Spot: the provider replaces
 		// a service that moves between the two, while a strategy changes in place (ECS requires a
@@ -197,7 +171,11 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 			Enable:   pulumi.Bool(true),
 			Rollback: pulumi.Bool(true),
 		},
-		Alarms:                        alarms,
+		Alarms: &ecs.ServiceAlarmsArgs{
+			AlarmNames: args.DeploymentAlarmNames,
+			Enable:     pulumi.Bool(true),
+			Rollback:   pulumi.Bool(true),
+		},
 		DeploymentController:          &ecs.ServiceDeploymentControllerArgs{Type: pulumi.String("ECS")},
 		HealthCheckGracePeriodSeconds: pulumi.Int(healthCheckGracePeriodSec),
 		WaitForSteadyState:            pulumi.Bool(true),
@@ -225,7 +203,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	}
 	s.Service = svc
 	s.ClusterName, s.ServiceName, s.LogGroupName = cluster.Name, svc.Name, logGroup.Name
-	s.DeployedTaskDefinition = verifyDeployment(ctx, svc, s.TaskDefinition.Arn, pulumi.Parent(s))
+	s.DeployedTaskDefinition = verifyDeployment(ctx, svc, td.Arn, pulumi.Parent(s))
 	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{
 		"clusterName":  s.ClusterName,
 		"serviceName":  s.ServiceName,
@@ -254,51 +232,49 @@ func capacityStrategy(spot bool) ecs.ServiceCapacityProviderStrategyArray {
 	return out
 }
 
+// taskRoles are the task's two roles and what the execution role may do.
+type taskRoles struct {
+	execution, task *iam.Role
+	executionPolicy *iam.RolePolicy
+}
+
 // addRoles declares the execution role (what ECS needs to start the task: pull this image, write
 // to this log group, read these secrets) and a separate task role with no permissions, the app's
 // own identity (Checkov CKV_AWS_249). Only ecr:GetAuthorizationToken, which has no resource
 // type, is allowed on "*".
-func (s *Service) addRoles(ctx *pulumi.Context, name string, args *ServiceArgs, parent pulumi.ResourceOption) error {
+func addRoles(ctx *pulumi.Context, name string, args *ServiceArgs, logGroup *cloudwatch.LogGroup,
+	parent pulumi.ResourceOption,
+) (taskRoles, error) {
 	partition := partitionForRegion(args.Region)
 	exec, err := newServiceRole(ctx, name+"-execution-role", "Starts the ECS tasks: image pull, logs, secrets",
 		"ecs-tasks.amazonaws.com", args.Account, "", parent)
 	if err != nil {
-		return fmt.Errorf("create execution role: %w", err)
+		return taskRoles{}, fmt.Errorf("create execution role: %w", err)
 	}
 	task, err := newServiceRole(ctx, name+"-task-role", "The app's own identity; no permissions",
 		"ecs-tasks.amazonaws.com", args.Account,
 		fmt.Sprintf("arn:%s:ecs:%s:%s:*", partition, args.Region, args.Account), parent)
 	if err != nil {
-		return fmt.Errorf("create task role: %w", err)
+		return taskRoles{}, fmt.Errorf("create task role: %w", err)
 	}
-	s.ExecutionRole, s.TaskRole = exec, task
 
-	repo := args.PullRepositoryARN
-	if repo == nil {
-		repo = pulumi.String("")
-	}
-	names := sortedKeys(args.Secrets)
-	inputs := []any{repo, s.LogGroup.Arn}
-	for _, n := range names {
-		inputs = append(inputs, args.Secrets[n])
-	}
-	policy := pulumi.All(inputs...).ApplyT(func(v []any) (string, error) {
-		repoArn, logArn := v[0].(string), v[1].(string)
-		var secretArns []string
-		for _, a := range v[2:] {
-			secretArns = append(secretArns, a.(string))
-		}
-		return executionPolicy(repoArn, logArn, secretArns)
-	}).(pulumi.StringOutput)
+	policy := pulumi.All(args.PullRepositoryARN, logGroup.Arn, args.Secrets.ToStringMapOutput()).ApplyT(
+		func(v []any) (string, error) {
+			secrets := v[2].(map[string]string)
+			var arns []string
+			for _, name := range sortedKeys(secrets) {
+				arns = append(arns, secrets[name])
+			}
+			return executionPolicy(v[0].(string), v[1].(string), arns)
+		}).(pulumi.StringOutput)
 	execPolicy, err := iam.NewRolePolicy(ctx, name+"-execution-policy", &iam.RolePolicyArgs{
 		Role:   exec.ID(),
 		Policy: policy,
 	}, parent)
 	if err != nil {
-		return fmt.Errorf("create execution policy: %w", err)
+		return taskRoles{}, fmt.Errorf("create execution policy: %w", err)
 	}
-	s.ExecutionPolicy = execPolicy
-	return nil
+	return taskRoles{execution: exec, task: task, executionPolicy: execPolicy}, nil
 }
 
 // executionPolicy is the execution role's policy: pull from exactly one ECR repository (when the
@@ -333,18 +309,11 @@ func executionPolicy(repoArn, logGroupArn string, secretArns []string) (string, 
 }
 
 // addTaskDefinition declares the Fargate task: one hardened container per the container contract.
-func (s *Service) addTaskDefinition(ctx *pulumi.Context, name string, args *ServiceArgs, parent pulumi.ResourceOption) error {
-	names := sortedKeys(args.Secrets)
-	inputs := []any{args.Image, s.LogGroup.Name}
-	for _, n := range names {
-		inputs = append(inputs, args.Secrets[n])
-	}
-	defs := pulumi.All(inputs...).ApplyT(func(v []any) (string, error) {
-		secrets := map[string]string{}
-		for i, n := range names {
-			secrets[n] = v[2+i].(string)
-		}
-		return containerDefinitions(args, v[0].(string), v[1].(string), secrets)
+func addTaskDefinition(ctx *pulumi.Context, name string, args *ServiceArgs, logGroup *cloudwatch.LogGroup,
+	roles taskRoles, parent pulumi.ResourceOption,
+) (*ecs.TaskDefinition, error) {
+	defs := pulumi.All(args.Image, logGroup.Name, args.Secrets.ToStringMapOutput()).ApplyT(func(v []any) (string, error) {
+		return containerDefinitions(args, v[0].(string), v[1].(string), v[2].(map[string]string))
 	}).(pulumi.StringOutput)
 
 	td, err := ecs.NewTaskDefinition(ctx, name+"-task", &ecs.TaskDefinitionArgs{
@@ -357,15 +326,14 @@ func (s *Service) addTaskDefinition(ctx *pulumi.Context, name string, args *Serv
 			OperatingSystemFamily: pulumi.String("LINUX"),
 			CpuArchitecture:       pulumi.String(args.Architecture.cpuArchitecture()),
 		},
-		ExecutionRoleArn:     s.ExecutionRole.Arn,
-		TaskRoleArn:          s.TaskRole.Arn,
+		ExecutionRoleArn:     roles.execution.Arn,
+		TaskRoleArn:          roles.task.Arn,
 		ContainerDefinitions: defs,
 	}, parent)
 	if err != nil {
-		return fmt.Errorf("create task definition: %w", err)
+		return nil, fmt.Errorf("create task definition: %w", err)
 	}
-	s.TaskDefinition = td
-	return nil
+	return td, nil
 }
 
 // Container definition JSON, as ECS reads it.
@@ -428,14 +396,15 @@ type (
 
 // appEnvironment is the app's environment: the contract's variables plus the configured env.
 func appEnvironment(args *ServiceArgs) []keyValue {
-	env := map[string]string{"LOG_LEVEL": defaultLogLevel}
+	env := map[string]string{contract.EnvLogLevel: defaultLogLevel}
 	for k, v := range args.Env {
 		env[k] = v
 	}
-	env["PORT"] = strconv.Itoa(args.ContainerPort)
-	env["APP_VERSION"] = args.AppVersion
-	env["SHUTDOWN_TIMEOUT"] = shutdownTimeout.String()
-	env["TRUSTED_PROXIES"] = args.TrustedProxies
+	env[contract.EnvPort] = strconv.Itoa(args.ContainerPort)
+	env[contract.EnvAppVersion] = args.AppVersion
+	env[contract.EnvServiceName] = args.AppName
+	env[contract.EnvShutdownTimeout] = contract.ShutdownTimeout.String()
+	env[contract.EnvTrustedProxies] = args.TrustedProxies
 	out := make([]keyValue, 0, len(env))
 	for _, k := range sortedKeys(env) {
 		out = append(out, keyValue{Name: k, Value: env[k]})
@@ -457,7 +426,8 @@ func containerDefinitions(args *ServiceArgs, image, logGroup string, secrets map
 		Essential:              true,
 		Privileged:             false,
 		ReadonlyRootFilesystem: true,
-		User:                   containerUser,
+		// The image's numeric nonroot user (Security Hub ECS.20).
+		User: contract.User,
 		PortMappings: []portMapping{{
 			Name:          "http",
 			ContainerPort: args.ContainerPort,
@@ -472,13 +442,13 @@ func containerDefinitions(args *ServiceArgs, image, logGroup string, secrets map
 			Capabilities:       capabilities{Drop: []string{"ALL"}},
 		},
 		HealthCheck: healthCheck{
-			Command:     healthCheckCommand,
+			Command:     []string{"CMD", contract.BinaryPath, contract.HealthcheckFlag},
 			Interval:    containerHealthIntervalSec,
 			Timeout:     containerHealthTimeoutSec,
 			Retries:     containerHealthRetries,
 			StartPeriod: containerHealthStartSec,
 		},
-		StopTimeout: int(stopTimeout / time.Second),
+		StopTimeout: int(contract.StopTimeout / time.Second),
 		LogConfiguration: logConfiguration{
 			LogDriver: "awslogs",
 			Options: map[string]string{

@@ -44,24 +44,18 @@ func TestCapacityProviders(t *testing.T) {
 				opts = append(opts, withConfig(map[string]string{"spot": tt.spot}))
 			}
 			run := mustRun(t, opts...)
-			svc := run.one(t, serviceType)
+			svc := run.service(t)
 			if got := strategy(svc); !slices.Equal(got, tt.want) {
 				t.Errorf("capacity provider strategy = %v, want %v", got, tt.want)
-			}
-			if svc.str("launchType") != "" {
-				t.Errorf("launchType %q: moving between it and a strategy replaces the service", svc.str("launchType"))
 			}
 			if v, _ := svc.boolean("forceNewDeployment"); !v {
 				t.Error("forceNewDeployment is not true: ECS refuses a strategy change without a new deployment")
 			}
-			if svc.str("platformVersion") != "LATEST" {
-				t.Errorf("platformVersion = %q, want LATEST (1.4.0 or later runs ARM64 on Spot)", svc.str("platformVersion"))
-			}
-			cp := run.one(t, capacityProvidersType)
+			cp := run.named(t, capacityProvidersType, "api-capacity")
 			if got := cp.strs("capacityProviders"); !slices.Equal(got, []string{"FARGATE", "FARGATE_SPOT"}) {
 				t.Errorf("cluster capacity providers = %v, want both, whatever spot says", got)
 			}
-			if cp.str("clusterName") != run.one(t, clusterType).output("name") {
+			if cp.str("clusterName") != run.cluster(t).output("name") {
 				t.Errorf("capacity providers on cluster %q", cp.str("clusterName"))
 			}
 			if got := cp.str("defaultCapacityProviderStrategies", 0, "capacityProvider"); got != "FARGATE" {
@@ -79,10 +73,10 @@ func TestCapacityProviders(t *testing.T) {
 func TestSpotKeepsTheArchitecture(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t, withConfig(map[string]string{"spot": "true"}))
-	if got := run.one(t, taskDefType).str("runtimePlatform", "cpuArchitecture"); got != "ARM64" {
+	if got := run.taskDef(t).str("runtimePlatform", "cpuArchitecture"); got != "ARM64" {
 		t.Errorf("cpuArchitecture on Spot = %q, want ARM64", got)
 	}
-	if got := run.one(t, awsxImageType).str("platform"); got != "linux/arm64" {
+	if got := run.named(t, awsxImageType, "image-build").str("platform"); got != "linux/arm64" {
 		t.Errorf("image platform on Spot = %q, want linux/arm64", got)
 	}
 }
@@ -95,7 +89,7 @@ func TestServiceWaitsForExecutionPolicy(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t, withConfig(map[string]string{"secrets": `{"DB_PASSWORD":"x"}`}), withSecretConfig("secrets"))
 	policy := run.named(t, "aws:iam/rolePolicy:RolePolicy", "api-execution-policy")
-	if !slices.Contains(run.one(t, serviceType).DependsOn, policy.URN) {
+	if !slices.Contains(run.service(t).DependsOn, policy.URN) {
 		t.Error("service does not depend on the execution role policy: its tasks may start without permission to pull, log or read secrets")
 	}
 }
@@ -112,24 +106,24 @@ func TestServiceWaitsForTaskEgress(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
 			run := mustRun(t, withConfig(map[string]string{"egress": mode}))
-			svc := run.one(t, serviceType)
+			svc := run.service(t)
 			taskSubnets := svc.strs("networkConfiguration", "subnets")
 			var want []*resourceRecord
 			tables := map[string]bool{}
-			for _, rta := range run.all("aws:ec2/routeTableAssociation:RouteTableAssociation") {
+			for _, rta := range run.in("network", "aws:ec2/routeTableAssociation:RouteTableAssociation") {
 				if slices.Contains(taskSubnets, rta.str("subnetId")) {
 					want = append(want, rta)
 					tables[rta.str("routeTableId")] = true
 				}
 			}
 			defaults := 0
-			for _, r := range run.all("aws:ec2/route:Route") {
+			for _, r := range run.in("network", routeType) {
 				if tables[r.str("routeTableId")] && r.str("destinationCidrBlock") == "0.0.0.0/0" {
 					want = append(want, r)
 					defaults++
 				}
 			}
-			endpoints := run.all(endpointType)
+			endpoints := run.in("network", endpointType)
 			want = append(want, endpoints...)
 			if defaults+len(endpoints) == 0 {
 				t.Fatal("the task subnets have neither a default route nor VPC endpoints")

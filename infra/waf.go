@@ -1,9 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 
+	"github.com/gin-fargate/gin-fargate/app/contract"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/wafv2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -29,9 +29,7 @@ var wafManagedRuleGroups = []string{"AWSManagedRulesCommonRuleSet", "AWSManagedR
 type WebACL struct {
 	pulumi.ResourceState
 
-	ACL         *wafv2.WebAcl
-	Association *wafv2.WebAclAssociation
-	ARN         pulumi.StringOutput `pulumi:"arn"`
+	ARN pulumi.StringOutput `pulumi:"arn"`
 }
 
 // WebACLArgs configures a WebACL.
@@ -42,9 +40,6 @@ type WebACLArgs struct {
 
 // NewWebACL declares the web ACL and associates it with the load balancer.
 func NewWebACL(ctx *pulumi.Context, name string, args *WebACLArgs, opts ...pulumi.ResourceOption) (*WebACL, error) {
-	if args == nil || args.LoadBalancerARN == nil {
-		return nil, fmt.Errorf("create web acl: a load balancer is required")
-	}
 	w := &WebACL{}
 	if err := ctx.RegisterComponentResource("gin-fargate:index:WebACL", name, w, opts...); err != nil {
 		return nil, err
@@ -57,10 +52,7 @@ func NewWebACL(ctx *pulumi.Context, name string, args *WebACLArgs, opts ...pulum
 			SampledRequestsEnabled:   pulumi.Bool(true),
 		}
 	}
-	body, err := json.Marshal(map[string]map[string]string{"error": {
-		"code":    "too_many_requests",
-		"message": "too many requests from this address; retry in a few minutes",
-	}})
+	body, err := errorBody(contract.CodeTooManyRequests, "too many requests from this address; retry in a few minutes")
 	if err != nil {
 		return nil, fmt.Errorf("encode rate-limit body: %w", err)
 	}
@@ -104,7 +96,7 @@ func NewWebACL(ctx *pulumi.Context, name string, args *WebACLArgs, opts ...pulum
 		CustomResponseBodies: wafv2.WebAclCustomResponseBodyArray{&wafv2.WebAclCustomResponseBodyArgs{
 			Key:         pulumi.String(wafRateLimitedBody),
 			ContentType: pulumi.String("APPLICATION_JSON"),
-			Content:     pulumi.String(string(body)),
+			Content:     pulumi.String(body),
 		}},
 		Rules: rules,
 		VisibilityConfig: &wafv2.WebAclVisibilityConfigArgs{
@@ -117,14 +109,13 @@ func NewWebACL(ctx *pulumi.Context, name string, args *WebACLArgs, opts ...pulum
 	if err != nil {
 		return nil, fmt.Errorf("create web acl: %w", err)
 	}
-	association, err := wafv2.NewWebAclAssociation(ctx, name+"-association", &wafv2.WebAclAssociationArgs{
+	if _, err := wafv2.NewWebAclAssociation(ctx, name+"-association", &wafv2.WebAclAssociationArgs{
 		ResourceArn: args.LoadBalancerARN,
 		WebAclArn:   acl.Arn,
-	}, parent)
-	if err != nil {
+	}, parent); err != nil {
 		return nil, fmt.Errorf("associate web acl with the load balancer: %w", err)
 	}
-	w.ACL, w.Association, w.ARN = acl, association, acl.Arn
+	w.ARN = acl.Arn
 	if err := ctx.RegisterResourceOutputs(w, pulumi.Map{"arn": w.ARN}); err != nil {
 		return nil, err
 	}
