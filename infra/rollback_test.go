@@ -87,7 +87,6 @@ func failedWith(d ecsfake.Deployment, status, reason string) ecsfake.Deployment 
 
 // upRun is one run of the program against a fake ECS.
 type upRun struct {
-	steps  []ecsfake.Step
 	config map[string]string
 	// interval is the watch's poll interval: a millisecond unless set.
 	interval time.Duration
@@ -333,4 +332,17 @@ func TestPreviewCallsNoECS(t *testing.T) {
 		r := upRun{config: unloadable}.run(t, completed)
 		wantError(t, r.err, `load the AWS configuration (aws:profile "nowhere")`)
 	})
+}
+
+// TestPreviewShowsTheDeclaredTaskDefinition: with nothing to follow, the preview of a deployed
+// stack shows as taskDefinitionArn the task definition `pulumi up` will deploy and follow.
+func TestPreviewShowsTheDeclaredTaskDefinition(t *testing.T) {
+	t.Parallel()
+	run, err := runStack(t, newMockCloud(), asPreviewOfDeployedStack())
+	if err != nil {
+		t.Fatalf("preview failed: %v", err)
+	}
+	if got, want := run.outputs["taskDefinitionArn"].Value, run.taskDef(t).output("arn"); got != want {
+		t.Errorf("taskDefinitionArn in preview = %v, want the declared %v", got, want)
+	}
 }
