@@ -28,16 +28,16 @@ type deploymentWatch struct {
 // by another, a rollback after an earlier `pulumi up` returned, the timeout), so the caller must
 // export it or make a resource depend on it, or the error is never seen.
 //
-// The watch starts once the service's update has returned: it reads the service's name, an output
-// of the update. A preview deploys nothing, so it follows nothing: it loads no AWS configuration,
-// calls no ECS API and shows the declared task definition.
-func (w deploymentWatch) follow(ctx *pulumi.Context, svc *ecs.Service, cluster, taskDefinition pulumi.StringOutput,
+// The watch starts once the service's update has returned: it reads the service's cluster and
+// name, outputs of the update. A preview deploys nothing, so it follows nothing: it loads no AWS
+// configuration, calls no ECS API and shows the declared task definition.
+func (w deploymentWatch) follow(ctx *pulumi.Context, svc *ecs.Service, taskDefinition pulumi.StringOutput,
 ) pulumi.StringOutput {
 	if ctx.DryRun() {
 		return taskDefinition
 	}
 	log := func(line string) { _ = ctx.Log.Info(line, &pulumi.LogArgs{Resource: svc}) }
-	return pulumi.All(cluster, svc.Name, taskDefinition).ApplyTWithContext(ctx.Context(),
+	return pulumi.All(svc.Cluster, svc.Name, taskDefinition).ApplyTWithContext(ctx.Context(),
 		func(c context.Context, v []any) (string, error) {
 			cluster, service, taskDefinition := v[0].(string), v[1].(string), v[2].(string)
 			if err := w.run(c, cluster, service, taskDefinition, log); err != nil {

@@ -168,7 +168,7 @@ func TestUpFollowsTheDeploymentUntilCompleted(t *testing.T) {
 	if err := json.Unmarshal(r.fake.Calls()[0].Body, &asked); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := fmt.Sprint(asked.Cluster, asked.Services), fmt.Sprint(r.cluster(t).output("name"),
+	if got, want := fmt.Sprint(asked.Cluster, asked.Services), fmt.Sprint(r.cluster(t).output("arn"),
 		[]string{r.service(t).output("name")}); got != want {
 		t.Errorf("the watch asked ECS about %s, want the declared cluster and service %s", got, want)
 	}

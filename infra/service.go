@@ -218,7 +218,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	}
 	s.Service = svc
 	s.ClusterName, s.ServiceName, s.LogGroupName = cluster.Name, svc.Name, logGroup.Name
-	s.DeployedTaskDefinition = args.Deployment.follow(ctx, svc, cluster.Name, td.Arn)
+	s.DeployedTaskDefinition = args.Deployment.follow(ctx, svc, td.Arn)
 	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{
 		"clusterName":  s.ClusterName,
 		"serviceName":  s.ServiceName,
