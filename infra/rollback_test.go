@@ -27,6 +27,12 @@ func at(offset time.Duration) time.Time {
 // ecsService is the ECS service the mocks declare, as the deployment watch asks ECS about it.
 type ecsService struct{ clusterArn, name, family string }
 
+// declaredECS is the service of the project's stack under the mocks.
+func declaredECS(t *testing.T) ecsService {
+	t.Helper()
+	return mockedECS(loadProject(t).Name.String())
+}
+
 // mockedECS is the service of a stack of project under the mocks.
 func mockedECS(project string) ecsService {
 	return ecsService{
@@ -87,6 +93,8 @@ func failedWith(d ecsfake.Deployment, status, reason string) ecsfake.Deployment 
 
 // upRun is one run of the program against a fake ECS.
 type upRun struct {
+	// steps are what the fake ECS answers, one per DescribeServices call.
+	steps  []ecsfake.Step
 	config map[string]string
 	// interval is the watch's poll interval: a millisecond unless set.
 	interval time.Duration
@@ -104,12 +112,11 @@ type upResult struct {
 
 // run runs the real entry point, newProgram, under fresh mocks, with the exports and the
 // dependents of the watch's output as the program declares them, and the fake's environment.
-func (r upRun) run(t *testing.T, ecs func(ecsService) []ecsfake.Step) upResult {
+func (r upRun) run(t *testing.T) upResult {
 	t.Helper()
 	proj := loadProject(t)
-	svc := mockedECS(proj.Name.String())
 	clock := ecsfake.NewClock(at(0))
-	fake := ecsfake.Start(ecsfake.Scenario{Steps: ecs(svc), Now: clock.Now})
+	fake := ecsfake.Start(ecsfake.Scenario{Steps: r.steps, Now: clock.Now})
 	t.Cleanup(fake.Close)
 	for k, v := range fake.Env() {
 		t.Setenv(k, v)
@@ -148,13 +155,12 @@ func wantError(t *testing.T, err error, parts ...string) {
 }
 
 func TestUpFollowsTheDeploymentUntilCompleted(t *testing.T) {
-	r := upRun{}.run(t, func(s ecsService) []ecsfake.Step {
-		return []ecsfake.Step{
-			s.step(s.ours("IN_PROGRESS", 0, 2, 0), s.previous("ACTIVE")),
-			s.step(s.ours("IN_PROGRESS", 2, 0, 0)), // steady: the bake time starts
-			s.step(s.ours("COMPLETED", 2, 0, 0)),
-		}
-	})
+	s := declaredECS(t)
+	r := upRun{steps: []ecsfake.Step{
+		s.step(s.ours("IN_PROGRESS", 0, 2, 0), s.previous("ACTIVE")),
+		s.step(s.ours("IN_PROGRESS", 2, 0, 0)), // steady: the bake time starts
+		s.step(s.ours("COMPLETED", 2, 0, 0)),
+	}}.run(t)
 	if r.err != nil {
 		t.Fatalf("pulumi up: %v", r.err)
 	}
@@ -175,7 +181,8 @@ func TestUpFollowsTheDeploymentUntilCompleted(t *testing.T) {
 }
 
 func TestUpWithNothingChangedChecksThePrimaryDeployment(t *testing.T) {
-	r := upRun{}.run(t, func(s ecsService) []ecsfake.Step { return []ecsfake.Step{s.step(s.unchanged())} })
+	s := declaredECS(t)
+	r := upRun{steps: []ecsfake.Step{s.step(s.unchanged())}}.run(t)
 	if r.err != nil {
 		t.Fatalf("pulumi up: %v", r.err)
 	}
@@ -187,22 +194,19 @@ func TestUpWithNothingChangedChecksThePrimaryDeployment(t *testing.T) {
 // TestUpFailsOnCircuitBreakerRollback, also without the no-healthy-hosts alarm (minCount 0),
 // the other output that waits for the watch: the stack export alone carries the error.
 func TestUpFailsOnCircuitBreakerRollback(t *testing.T) {
+	s := declaredECS(t)
 	for name, config := range map[string]map[string]string{
 		"default":    nil,
 		"minCount 0": {"minCount": "0", "desiredCount": "1"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			var svc ecsService
-			r := upRun{config: config}.run(t, func(s ecsService) []ecsfake.Step {
-				svc = s
-				return []ecsfake.Step{
-					s.step(s.ours("IN_PROGRESS", 0, 2, 0), s.previous("ACTIVE")),
-					s.step(failedWith(s.ours("IN_PROGRESS", 0, 0, 3), "ACTIVE", circuitBreaker), s.rollback(mockRevision-1)),
-				}
-			})
+			r := upRun{config: config, steps: []ecsfake.Step{
+				s.step(s.ours("IN_PROGRESS", 0, 2, 0), s.previous("ACTIVE")),
+				s.step(failedWith(s.ours("IN_PROGRESS", 0, 0, 3), "ACTIVE", circuitBreaker), s.rollback(mockRevision-1)),
+			}}.run(t)
 			wantError(t, r.err,
 				fmt.Sprintf("ECS rolled back deployment ecs-svc/2222 (%[1]s:7) of service %[2]s after 3 of its tasks "+
-					"failed: the service runs %[1]s:6 again (deployment ecs-svc/3333)", svc.family, svc.name),
+					"failed: the service runs %[1]s:6 again (deployment ecs-svc/3333)", s.family, s.name),
 				"ECS says: "+circuitBreaker,
 				"`pulumi up --refresh`",
 			)
@@ -215,16 +219,14 @@ func TestUpFailsOnCircuitBreakerRollback(t *testing.T) {
 }
 
 func TestUpFailsOnAlarmRollbackInTheBakeTime(t *testing.T) {
-	var reason string
-	r := upRun{}.run(t, func(s ecsService) []ecsfake.Step {
-		reason = "ECS deployment ecs-svc/2222 failed: alarm(s) " + s.family + "-target-5xx in ALARM state."
-		return []ecsfake.Step{
-			s.step(s.ours("IN_PROGRESS", 1, 1, 0), s.previous("ACTIVE")),
-			s.step(s.ours("IN_PROGRESS", 2, 0, 0)),
-			s.step(s.ours("IN_PROGRESS", 2, 0, 0)),
-			s.step(failedWith(s.ours("IN_PROGRESS", 2, 0, 0), "ACTIVE", reason), s.rollback(mockRevision-1)),
-		}
-	})
+	s := declaredECS(t)
+	reason := "ECS deployment ecs-svc/2222 failed: alarm(s) " + s.family + "-target-5xx in ALARM state."
+	r := upRun{steps: []ecsfake.Step{
+		s.step(s.ours("IN_PROGRESS", 1, 1, 0), s.previous("ACTIVE")),
+		s.step(s.ours("IN_PROGRESS", 2, 0, 0)),
+		s.step(s.ours("IN_PROGRESS", 2, 0, 0)),
+		s.step(failedWith(s.ours("IN_PROGRESS", 2, 0, 0), "ACTIVE", reason), s.rollback(mockRevision-1)),
+	}}.run(t)
 	wantError(t, r.err,
 		"after all its tasks were running, in the bake time when ECS watches the deployment alarms",
 		"ECS says: "+reason,
@@ -233,18 +235,15 @@ func TestUpFailsOnAlarmRollbackInTheBakeTime(t *testing.T) {
 
 func TestUpFailsOnRollbackThatKeptTheTaskDefinition(t *testing.T) {
 	// A Spot switch: forceNewDeployment starts a deployment on the same revision.
-	var svc ecsService
-	r := upRun{config: map[string]string{"spot": "true"}}.run(t, func(s ecsService) []ecsfake.Step {
-		svc = s
-		before := s.unchanged()
-		before.Status = "ACTIVE"
-		return []ecsfake.Step{
-			s.step(s.ours("IN_PROGRESS", 0, 2, 0), before),
-			s.step(failedWith(s.ours("IN_PROGRESS", 0, 0, 3), "ACTIVE", circuitBreaker), s.rollback(mockRevision)),
-		}
-	})
+	s := declaredECS(t)
+	before := s.unchanged()
+	before.Status = "ACTIVE"
+	r := upRun{config: map[string]string{"spot": "true"}, steps: []ecsfake.Step{
+		s.step(s.ours("IN_PROGRESS", 0, 2, 0), before),
+		s.step(failedWith(s.ours("IN_PROGRESS", 0, 0, 3), "ACTIVE", circuitBreaker), s.rollback(mockRevision)),
+	}}.run(t)
 	wantError(t, r.err,
-		"The update kept task definition "+svc.family+":7 and changed other service settings",
+		"The update kept task definition "+s.family+":7 and changed other service settings",
 		"ECS restored the previous ones with deployment ecs-svc/3333",
 	)
 }
@@ -252,21 +251,18 @@ func TestUpFailsOnRollbackThatKeptTheTaskDefinition(t *testing.T) {
 func TestUpFailsAsSoonAsAFirstDeploymentFails(t *testing.T) {
 	const pull = "CannotPullContainerError: pull image manifest has been retried 7 time(s): not found"
 	const event = "(service api-service) has started 2 tasks: (task 9f8e7d6c) (task 5a4b3c2d)."
-	var svc ecsService
-	r := upRun{}.run(t, func(s ecsService) []ecsfake.Step {
-		svc = s
-		failing := s.step(failedWith(s.ours("IN_PROGRESS", 0, 0, 3), "PRIMARY", circuitBreaker))
-		failing.Tasks = []ecsfake.Task{{
-			TaskArn:           mockARN("ecs", "task/"+mockName("api-cluster")+"/9f8e7d6c"),
-			TaskDefinitionArn: s.revision(mockRevision), StartedBy: "ecs-svc/2222", DesiredStatus: "STOPPED",
-			StoppedReason: pull, StoppedAt: at(2 * time.Minute),
-		}}
-		failing.Service.Events = []ecsfake.Event{{CreatedAt: at(90 * time.Second), Message: event}}
-		return []ecsfake.Step{s.step(s.ours("IN_PROGRESS", 0, 2, 0)), failing}
-	})
+	s := declaredECS(t)
+	failing := s.step(failedWith(s.ours("IN_PROGRESS", 0, 0, 3), "PRIMARY", circuitBreaker))
+	failing.Tasks = []ecsfake.Task{{
+		TaskArn:           mockARN("ecs", "task/"+mockName("api-cluster")+"/9f8e7d6c"),
+		TaskDefinitionArn: s.revision(mockRevision), StartedBy: "ecs-svc/2222", DesiredStatus: "STOPPED",
+		StoppedReason: pull, StoppedAt: at(2 * time.Minute),
+	}}
+	failing.Service.Events = []ecsfake.Event{{CreatedAt: at(90 * time.Second), Message: event}}
+	r := upRun{steps: []ecsfake.Step{s.step(s.ours("IN_PROGRESS", 0, 2, 0)), failing}}.run(t)
 	wantError(t, r.err,
 		"There is no earlier completed deployment to roll back to",
-		"stopped task 9f8e7d6c ("+svc.family+":7): "+pull,
+		"stopped task 9f8e7d6c ("+s.family+":7): "+pull,
 		"event 2026-01-31T09:01:30Z: "+event,
 		"`just redeploy`",
 	)
@@ -276,26 +272,24 @@ func TestUpFailsAsSoonAsAFirstDeploymentFails(t *testing.T) {
 }
 
 func TestUpFailsOnALateRollbackWithTheWayToRecover(t *testing.T) {
-	// A deployment alarm fired late in the bake time of the previous `pulumi up`'s deployment,
-	// once that up had returned; nothing changed since, so this up starts no deployment.
-	var svc ecsService
-	r := upRun{}.run(t, func(s ecsService) []ecsfake.Step {
-		svc = s
-		back := s.rollback(mockRevision - 1)
-		back.CreatedAt, back.RolloutState, back.RunningCount = at(-10*time.Minute), "COMPLETED", 2
-		return []ecsfake.Step{s.step(back)}
-	})
+	// A deployment alarm fired late in the bake time of an earlier `pulumi up`'s deployment, once
+	// that up had stopped following it; nothing changed since, so this up starts no deployment.
+	s := declaredECS(t)
+	back := s.rollback(mockRevision - 1)
+	back.CreatedAt, back.RolloutState, back.RunningCount = at(-10*time.Minute), "COMPLETED", 2
+	r := upRun{steps: []ecsfake.Step{s.step(back)}}.run(t)
 	wantError(t, r.err,
-		fmt.Sprintf("Service %[2]s runs %[1]s:6, not %[1]s:7 that the stack declares", svc.family, svc.name),
-		"To deploy "+svc.family+":7 again, run `pulumi up --refresh`",
+		fmt.Sprintf("Service %[2]s runs %[1]s:6, not %[1]s:7 that the stack declares", s.family, s.name),
+		"To deploy "+s.family+":7 again, run `pulumi up --refresh`",
 	)
 }
 
 func TestUpTimeoutNamesTheKey(t *testing.T) {
-	r := upRun{config: map[string]string{"deployTimeoutMinutes": "5"}, interval: rollout.PollInterval}.run(t,
-		func(s ecsService) []ecsfake.Step { return []ecsfake.Step{s.step(s.ours("IN_PROGRESS", 1, 1, 0))} })
+	s := declaredECS(t)
+	r := upRun{config: map[string]string{"deployTimeoutMinutes": "5"}, interval: rollout.PollInterval,
+		steps: []ecsfake.Step{s.step(s.ours("IN_PROGRESS", 1, 1, 0))}}.run(t)
 	wantError(t, r.err,
-		"IN_PROGRESS, running 1/2, pending 1, failed 0 of service "+mockName("api-service")+" did not finish within 5m0s",
+		"IN_PROGRESS, running 1/2, pending 1, failed 0 of service "+s.name+" did not finish within 5m0s",
 		"deployTimeoutMinutes (5)",
 		"pulumi config set deployTimeoutMinutes <minutes, 5 to 120>",
 	)
@@ -306,19 +300,22 @@ func TestUpTimeoutNamesTheKey(t *testing.T) {
 // without credentials and with a profile no configuration file has; `pulumi up` with the same
 // settings fails where it loads them.
 func TestPreviewCallsNoECS(t *testing.T) {
-	noCredentials := func(t *testing.T) {
-		t.Setenv("AWS_ACCESS_KEY_ID", "")
-		t.Setenv("AWS_SECRET_ACCESS_KEY", "")
-	}
+	s := declaredECS(t)
 	unloadable := map[string]string{"aws:profile": "nowhere"}
-	completed := func(s ecsService) []ecsfake.Step { return []ecsfake.Step{s.step(s.unchanged())} }
 	for name, r := range map[string]upRun{
 		"new stack":      {config: unloadable, preview: true, newStack: true},
 		"deployed stack": {config: unloadable, preview: true},
+		"up":             {config: unloadable},
 	} {
 		t.Run(name, func(t *testing.T) {
-			noCredentials(t)
-			res := r.run(t, completed)
+			t.Setenv("AWS_ACCESS_KEY_ID", "")
+			t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+			r.steps = []ecsfake.Step{s.step(s.unchanged())}
+			res := r.run(t)
+			if !r.preview {
+				wantError(t, res.err, `load the AWS configuration (aws:profile "nowhere")`)
+				return
+			}
 			if res.err != nil {
 				t.Errorf("preview failed: %v", res.err)
 			}
@@ -327,11 +324,6 @@ func TestPreviewCallsNoECS(t *testing.T) {
 			}
 		})
 	}
-	t.Run("up", func(t *testing.T) {
-		noCredentials(t)
-		r := upRun{config: unloadable}.run(t, completed)
-		wantError(t, r.err, `load the AWS configuration (aws:profile "nowhere")`)
-	})
 }
 
 // TestPreviewShowsTheDeclaredTaskDefinition: with nothing to follow, the preview of a deployed
