@@ -53,15 +53,16 @@ lint: _shellcheck
 fmt:
     gofmt -l -w .
 
-# Check every prerequisite of `just up` at once: one line each, ok or what is missing and the fix
-doctor:
-    @infra/doctor/doctor.sh
+# Check every prerequisite of `just up` at once: one line each, ok or what is missing and the fix (--preview: of `just preview`)
+doctor *flags:
+    @infra/doctor/doctor.sh "$@"
 
-# Show what `just up` would change in the stack (creates the stack and the local backend on first use)
-preview *args: doctor stack-init
-    pulumi preview --stack "$STACK" "$@"
+# The preview builds no image (buildOnPreview false); DOCKER_BUILDKIT=1 spares docker-build its one call to the Docker daemon.
+# Show what `just up` would change in the stack, without Docker (creates the stack and the local backend on first use)
+preview *args: (doctor "--preview") stack-init
+    DOCKER_BUILDKIT=1 pulumi preview --stack "$STACK" "$@"
 
-# Build the image, push it and roll the service: deploy the stack (creates it on first use)
+# Build the image, push it and roll the service, then follow the ECS deployment to its end (creates the stack on first use)
 up *args: doctor stack-init
     pulumi up --stack "$STACK" "$@"
 

@@ -409,8 +409,8 @@ func NewServiceAlarms(ctx *pulumi.Context, name string, args *ServiceAlarmsArgs,
 	}
 	if args.WatchHealthyHosts {
 		// No point at all means no registered target: the service is down, so missing data
-		// breaches. Declared once the service is steady, so a new stack does not page while its
-		// first tasks start.
+		// breaches. Declared once `pulumi up` followed the service's deployment to its end, so a
+		// new stack does not page while its first tasks start.
 		if s.NoHealthyHosts, err = m.alarm(ctx, alarmNoHealthyHosts, &cloudwatch.MetricAlarmArgs{
 			AlarmDescription:   pulumi.String("No task passed the load balancer's health check for 2 minutes: the service is down."),
 			Namespace:          pulumi.String("AWS/ApplicationELB"),
@@ -423,7 +423,7 @@ func NewServiceAlarms(ctx *pulumi.Context, name string, args *ServiceAlarmsArgs,
 			EvaluationPeriods:  pulumi.Int(2),
 			DatapointsToAlarm:  pulumi.Int(2),
 			TreatMissingData:   pulumi.String("breaching"),
-		}, pulumi.DependsOn([]pulumi.Resource{svc.Service}), movedFrom(alarmNoHealthyHosts)); err != nil {
+		}, svc.afterDeployment(), movedFrom(alarmNoHealthyHosts)); err != nil {
 			return nil, err
 		}
 	}

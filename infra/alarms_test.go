@@ -173,8 +173,9 @@ func TestAlarmDefinitions(t *testing.T) {
 	})
 }
 
-// TestNoHealthyHostsAlarm: declared once the service is steady (a new stack does not page while
-// its first tasks start), and only for a stack that must always answer.
+// TestNoHealthyHostsAlarm: declared once `pulumi up` followed the service's deployment to its end
+// (a new stack does not page while its first tasks start; after a rollback it is not declared at
+// all, see TestUpFailsOnCircuitBreakerRollback), and only for a stack that must always answer.
 func TestNoHealthyHostsAlarm(t *testing.T) {
 	t.Parallel()
 	full := mustRun(t)

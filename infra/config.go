@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -54,6 +55,10 @@ const (
 	maxRequestsPerTarget = 1000000
 	maxTaskCount         = 1000
 	maxPathPatternLen    = 128
+	// deployTimeoutMinutes bounds: below 5 a healthy rollout with its bake time fails; above 120 a
+	// stuck one holds the stack's lock for hours.
+	minDeployTimeoutMinutes = 5
+	maxDeployTimeoutMinutes = 120
 	// maxSecretBytes is the largest value Secrets Manager stores as a secret string.
 	maxSecretBytes = 65536
 )
@@ -61,7 +66,9 @@ const (
 // stackConfig is every setting of a stack, parsed and validated.
 type stackConfig struct {
 	// Region is aws:region; empty means the provider's environment decides.
-	Region       string
+	Region string
+	// Profile is aws:profile, the AWS shared-config profile; empty leaves the environment's choice.
+	Profile      string
 	Architecture architecture
 	CPU          int
 	Memory       int
@@ -92,6 +99,8 @@ type stackConfig struct {
 	FlowLogs    bool
 	AccessLogs  bool
 	WAF         bool
+	// DeployTimeout bounds how long `pulumi up` follows the ECS deployment.
+	DeployTimeout time.Duration
 }
 
 // configSource is where the parser reads raw values: the stack's config, the key fully qualified.
@@ -115,8 +124,10 @@ func loadConfig(ctx *pulumi.Context) (*stackConfig, error) {
 func parseConfig(src configSource) (*stackConfig, error) {
 	r := &configReader{src: src}
 	region, _ := src.lookup("aws:region")
+	profile, _ := src.lookup("aws:profile")
 	c := &stackConfig{
 		Region:             strings.TrimSpace(region),
+		Profile:            strings.TrimSpace(profile),
 		Architecture:       architecture(r.str("architecture")),
 		CPU:                r.integer("cpu"),
 		Memory:             r.integer("memory"),
@@ -142,6 +153,7 @@ func parseConfig(src configSource) (*stackConfig, error) {
 		AccessLogs:         r.boolean("accessLogs"),
 		WAF:                r.boolean("waf"),
 	}
+	deployTimeout := r.integer("deployTimeoutMinutes")
 	cidr := r.str("vpcCidr")
 	image := r.str("image")
 	secrets := r.object(configSecretsKey)
@@ -155,6 +167,11 @@ func parseConfig(src configSource) (*stackConfig, error) {
 			c.RequestsPerTarget, maxRequestsPerTarget)
 	}
 	validatePort(r, "containerPort", c.ContainerPort)
+	if deployTimeout < minDeployTimeoutMinutes || deployTimeout > maxDeployTimeoutMinutes {
+		r.fail("deployTimeoutMinutes", "%d is out of range; allowed: %d to %d minutes", deployTimeout,
+			minDeployTimeoutMinutes, maxDeployTimeoutMinutes)
+	}
+	c.DeployTimeout = time.Duration(deployTimeout) * time.Minute
 	refuseRemovedKeys(r)
 	if c.AvailabilityZones < 2 || c.AvailabilityZones > 3 {
 		r.fail("availabilityZones", "%d is not allowed; allowed: 2 or 3", c.AvailabilityZones)

@@ -126,6 +126,8 @@ func TestConfigRejects(t *testing.T) {
 		"env engine auth data":          {map[string]string{"env": `{"ECS_ENGINE_AUTH_DATA":"x"}`}, nil, "env", []string{"ECS_ENGINE_AUTH_DATA", "ECS_ prefix"}},
 		"requestsPerTarget zero":        {map[string]string{"requestsPerTarget": "0"}, nil, "requestsPerTarget", []string{"0", "1 to 1000000"}},
 		"requestsPerTarget too big":     {map[string]string{"requestsPerTarget": "1000001"}, nil, "requestsPerTarget", []string{"1000001", "1 to 1000000"}},
+		"deployTimeoutMinutes too low":  {map[string]string{"deployTimeoutMinutes": "4"}, nil, "deployTimeoutMinutes", []string{"4", "5 to 120 minutes"}},
+		"deployTimeoutMinutes too high": {map[string]string{"deployTimeoutMinutes": "121"}, nil, "deployTimeoutMinutes", []string{"121", "5 to 120 minutes"}},
 		"requestsPerTarget not integer": {map[string]string{"requestsPerTarget": "many"}, nil, "requestsPerTarget", []string{`"many"`, "not an integer"}},
 		"secrets also in env":           {map[string]string{"secrets": `{"DATABASE_URL":"x"}`, "env": `{"DATABASE_URL":"y"}`}, []string{"secrets"}, "secrets", []string{"DATABASE_URL", "also set in env"}},
 		"secrets ECS prefix":            {map[string]string{"secrets": `{"ECS_AGENT_KEY":"x"}`}, []string{"secrets"}, "secrets", []string{"ECS_AGENT_KEY", "ECS_ prefix"}},
@@ -235,6 +237,8 @@ func TestConfigAccepts(t *testing.T) {
 		"secret and env":          {"secrets": `{"DB_PASSWORD":"hunter2"}`, "env": `{"DB_HOST":"db.internal"}`},
 		"largest secret":          {"secrets": `{"CERT":"` + strings.Repeat("a", 65536) + `"}`},
 		"requests per target":     {"requestsPerTarget": "250"},
+		"shortest deploy timeout": {"deployTimeoutMinutes": "5"},
+		"longest deploy timeout":  {"deployTimeoutMinutes": "120"},
 		"alarm email":             {"alarmEmail": "ops@example.com"},
 		"all switches":            {"spot": "true", "ipv6": "false", "forceDelete": "true", "flowLogs": "true", "accessLogs": "true", "waf": "true", "deletionProtection": "true", "containerInsights": "false"},
 	}

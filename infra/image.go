@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
@@ -104,7 +105,7 @@ func (img *AppImage) resolve(ctx *pulumi.Context, name string, args *AppImageArg
 		Platform:      pulumi.String(platform),
 		ImageTag:      pulumi.String(tag),
 		Args:          pulumi.StringMap{versionBuildArg: pulumi.String(tag)},
-	}, pulumi.Parent(img), pulumi.Transforms([]pulumi.ResourceTransform{retainPushedImages}), pulumi.Providers(args.Provider))
+	}, pulumi.Parent(img), pulumi.Transforms([]pulumi.ResourceTransform{dockerBuildOptions}), pulumi.Providers(args.Provider))
 	if err != nil {
 		return fmt.Errorf("build image: %w", err)
 	}
@@ -131,15 +132,22 @@ func isImageNotFound(err error) bool {
 	return false
 }
 
-// retainPushedImages keeps pushed images in the registry when their build resource goes away.
+// dockerBuildOptions sets two things on the docker-build image awsx declares, which awsx does not
+// expose. RetainOnDelete keeps pushed images in the registry when the build resource goes away:
 // awsx names its docker-build image after the tag, so every new tag replaces it, and docker-build
-// deletes a replaced image from the registry: the image the previous task definition runs, the
-// rollback target, would vanish. Only the ECR lifecycle policy removes images.
-func retainPushedImages(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
+// deletes a replaced image from the registry, so the image the previous task definition runs, the
+// rollback target, would vanish; only the ECR lifecycle policy removes images. buildOnPreview
+// false (docker-build defaults to true) makes `pulumi preview` build nothing: docker-build then
+// never reaches the daemon in a preview, except for a BuildKit check that DOCKER_BUILDKIT=1
+// skips (the justfile's preview recipe and the workflow's preview job set it).
+func dockerBuildOptions(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
 	if args.Type != dockerBuildImageType {
 		return nil
 	}
+	props := pulumi.Map{}
+	maps.Copy(props, args.Props)
+	props["buildOnPreview"] = pulumi.Bool(false)
 	opts := args.Opts
 	opts.RetainOnDelete = true
-	return &pulumi.ResourceTransformResult{Props: args.Props, Opts: opts}
+	return &pulumi.ResourceTransformResult{Props: props, Opts: opts}
 }

@@ -193,11 +193,12 @@ func TestPrebuiltImageOutsideECRNeedsNoRegistryAccess(t *testing.T) {
 	}
 }
 
-func TestRetainPushedImagesTransform(t *testing.T) {
+// TestDockerBuildOptions: the transform keeps pushed images and builds nothing in a preview, on
+// docker-build images only, and keeps their other properties and options.
+func TestDockerBuildOptions(t *testing.T) {
 	t.Parallel()
-	props := pulumi.Map{"push": pulumi.Bool(true)}
-	res := retainPushedImages(context.Background(), &pulumi.ResourceTransformArgs{
-		Custom: true, Type: dockerBuildImageType, Name: "abc123", Props: props,
+	res := dockerBuildOptions(context.Background(), &pulumi.ResourceTransformArgs{
+		Custom: true, Type: dockerBuildImageType, Name: "abc123", Props: pulumi.Map{"push": pulumi.Bool(true)},
 		Opts: pulumi.ResourceOptions{IgnoreChanges: []string{"tags"}},
 	})
 	if res == nil {
@@ -206,6 +207,9 @@ func TestRetainPushedImagesTransform(t *testing.T) {
 	if !res.Opts.RetainOnDelete {
 		t.Error("docker-build image does not retain on delete")
 	}
+	if got := res.Props["buildOnPreview"]; got != pulumi.Bool(false) {
+		t.Errorf("buildOnPreview = %v, want false: a preview would build the image", got)
+	}
 	if got := res.Opts.IgnoreChanges; len(got) != 1 || got[0] != "tags" {
 		t.Errorf("transform dropped the other options: IgnoreChanges = %v", got)
 	}
@@ -213,30 +217,27 @@ func TestRetainPushedImagesTransform(t *testing.T) {
 		t.Error("transform dropped the properties")
 	}
 	for _, typ := range []string{"aws:ecr/repository:Repository", "awsx:ecr:Image", "docker:index/image:Image"} {
-		if res := retainPushedImages(context.Background(), &pulumi.ResourceTransformArgs{Type: typ}); res != nil {
+		if res := dockerBuildOptions(context.Background(), &pulumi.ResourceTransformArgs{Type: typ}); res != nil {
 			t.Errorf("transform changed %s", typ)
 		}
 	}
 }
 
-// TestImageBuildRetainsPushedImages: the transform is attached to the awsx image, so the engine
+// TestImageBuildSetsDockerBuildOptions: the transform is attached to the awsx image, so the engine
 // applies it to the docker-build child awsx creates.
-func TestImageBuildRetainsPushedImages(t *testing.T) {
+func TestImageBuildSetsDockerBuildOptions(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t)
 	img := run.named(t, awsxImageType, "image-build")
-	if len(img.Transforms) == 0 {
-		t.Fatal("no transform attached to the image build")
-	}
-	retained := false
+	attached := false
 	for _, tr := range img.Transforms {
 		res := tr(context.Background(), &pulumi.ResourceTransformArgs{Custom: true, Type: dockerBuildImageType, Name: "tag"})
-		if res != nil && res.Opts.RetainOnDelete {
-			retained = true
+		if res != nil && res.Opts.RetainOnDelete && res.Props["buildOnPreview"] == pulumi.Bool(false) {
+			attached = true
 		}
 	}
-	if !retained {
-		t.Error("no attached transform sets RetainOnDelete on docker-build:index:Image")
+	if !attached {
+		t.Error("no attached transform sets RetainOnDelete and buildOnPreview false on docker-build:index:Image")
 	}
 }
 

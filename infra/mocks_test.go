@@ -11,9 +11,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/gin-fargate/gin-fargate/infra/internal/ecsfake"
+	"github.com/gin-fargate/gin-fargate/infra/internal/rollout"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -81,7 +85,7 @@ type mockCloud struct {
 // newMockCloud returns a mock with the default invokes: three availability zones, the test
 // account and region, and a registry that does not hold the image yet.
 func newMockCloud() *mockCloud {
-	m := &mockCloud{invokes: map[string]invokeFunc{
+	return &mockCloud{invokes: map[string]invokeFunc{
 		"aws:index/getAvailabilityZones:getAvailabilityZones": availabilityZones("us-east-1a", "us-east-1b", "us-east-1c"),
 		"aws:index/getCallerIdentity:getCallerIdentity": func(resource.PropertyMap) (resource.PropertyMap, error) {
 			return resource.NewPropertyMapFromMap(map[string]any{
@@ -105,36 +109,6 @@ func newMockCloud() *mockCloud {
 			}), nil
 		},
 	}}
-	m.invokes[getServiceToken] = m.serviceRuns(func(deployed string) string { return deployed })
-	return m
-}
-
-// getServiceToken is the lookup of a live ECS service.
-const getServiceToken = "aws:ecs/getService:getService"
-
-// serviceRuns answers aws:ecs/getService for the declared service, reporting as its task
-// definition what running returns for the one the service was given: the same one for a
-// deployment that held (the default), another for a rollback.
-func (m *mockCloud) serviceRuns(running func(deployed string) string) invokeFunc {
-	return func(args resource.PropertyMap) (resource.PropertyMap, error) {
-		name := args["serviceName"].StringValue()
-		for _, r := range m.all("aws:ecs/service:Service") {
-			if r.output("name") != name || r.str("cluster") != args["clusterArn"].StringValue() {
-				continue
-			}
-			return resource.NewPropertyMapFromMap(map[string]any{
-				"id":                 r.ID,
-				"arn":                r.ID,
-				"clusterArn":         r.str("cluster"),
-				"serviceName":        name,
-				"desiredCount":       r.num("desiredCount"),
-				"launchType":         "",
-				"schedulingStrategy": "REPLICA",
-				"taskDefinition":     running(r.str("taskDefinition")),
-			}), nil
-		}
-		return nil, fmt.Errorf("reading ECS Service (%s): ServiceNotFoundException: Service not found", name)
-	}
 }
 
 // getEndpointServiceToken is the lookup of a VPC endpoint service.
@@ -379,13 +353,11 @@ func (m *mockCloud) answer(r *resourceRecord) (string, resource.PropertyMap) {
 	}
 
 	state := r.Inputs.Copy()
-	name := r.Name + "-" + suffix
+	name := mockName(r.Name)
 	if v, ok := r.Inputs["name"]; ok && v.IsString() && v.StringValue() != "" {
 		name = v.StringValue()
 	}
-	arn := func(service, rest string) string {
-		return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, testRegion, testAccount, rest)
-	}
+	arn := mockARN
 	id := r.Name + "-id"
 	out := map[string]any{}
 	switch r.Type {
@@ -435,7 +407,7 @@ func (m *mockCloud) answer(r *resourceRecord) (string, resource.PropertyMap) {
 	case "aws:ecs/taskDefinition:TaskDefinition":
 		family := r.Inputs["family"].StringValue()
 		id = family
-		out = map[string]any{"arn": arn("ecs", "task-definition/"+family+":1"), "revision": 1,
+		out = map[string]any{"arn": mockTaskDefinitionARN(family, mockRevision), "revision": mockRevision,
 			"arnWithoutRevision": arn("ecs", "task-definition/"+family)}
 	case "aws:secretsmanager/secret:Secret":
 		if prefix := r.Inputs["namePrefix"]; prefix.IsString() {
@@ -520,10 +492,50 @@ func (m *mockCloud) answer(r *resourceRecord) (string, resource.PropertyMap) {
 	return id, state
 }
 
+// mockName is the name the mock gives a resource that declares none: its logical name and a suffix.
+func mockName(logical string) string { return logical + "-" + shortHash(logical) }
+
+// mockARN is the ARN of a resource of an AWS service in the test account and region.
+func mockARN(service, rest string) string {
+	return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, testRegion, testAccount, rest)
+}
+
+// mockRevision is the revision the mock registers the task definition as, as if the stack had
+// deployed six before.
+const mockRevision = 7
+
+// mockTaskDefinitionARN is the ARN of a revision of a task definition family.
+func mockTaskDefinitionARN(family string, revision int) string {
+	return mockARN("ecs", fmt.Sprintf("task-definition/%s:%d", family, revision))
+}
+
 func shortHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])[:7]
 }
+
+// TestMain points the deployment watch of every run at a fake ECS endpoint that reports the
+// service the mocks declare COMPLETED on the declared task definition, as after a deployment
+// that held. The tests of the watch (rollback_test.go) point it at an endpoint of their own.
+func TestMain(m *testing.M) {
+	proj, err := workspace.LoadProject("../Pulumi.yaml")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "load Pulumi.yaml: %v\n", err)
+		os.Exit(1)
+	}
+	svc := mockedECS(proj.Name.String())
+	fake := ecsfake.Start(ecsfake.Scenario{Steps: []ecsfake.Step{svc.step(svc.unchanged())}})
+	for k, v := range fake.Env() {
+		os.Setenv(k, v)
+	}
+	code := m.Run()
+	fake.Close()
+	os.Exit(code)
+}
+
+// defaultDeps are the program's dependencies in tests: the wall clock, and a poll interval of a
+// millisecond, so no test waits.
+func defaultDeps() deps { return deps{clock: rollout.SystemClock{}, pollInterval: time.Millisecond} }
 
 // runOption changes how a test runs the program.
 type runOption func(*runSettings)
@@ -601,7 +613,7 @@ func runStack(t *testing.T, m *mockCloud, opts ...runOption) (*stackRun, error) 
 	m.preview = s.dryRun && !s.deployed
 	run := &stackRun{mockCloud: m, outputs: map[string]awaitedOutput{}, root: s.rootDir}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		outs, err := declareStack(ctx)
+		outs, err := declareStack(ctx, defaultDeps())
 		if err != nil {
 			return err
 		}

@@ -1,26 +1,41 @@
 package main
 
 import (
+	"time"
+
+	"github.com/gin-fargate/gin-fargate/infra/internal/rollout"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // stackOutputs are the stack's exports by name.
 type stackOutputs map[string]pulumi.StringOutput
 
-// program reads and validates the stack config, declares the whole stack and exports its outputs.
-func program(ctx *pulumi.Context) error {
-	outputs, err := declareStack(ctx)
-	if err != nil {
-		return err
+// deps are what the program takes from outside the stack's config: the clock the deployment
+// watch reads and how often it polls ECS.
+type deps struct {
+	clock        rollout.Clock
+	pollInterval time.Duration
+}
+
+// newProgram returns the program on d: it reads and validates the stack config, declares the
+// whole stack and exports its outputs.
+func newProgram(d deps) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		outputs, err := declareStack(ctx, d)
+		if err != nil {
+			return err
+		}
+		for _, name := range sortedKeys(outputs) {
+			ctx.Export(name, outputs[name])
+		}
+		return nil
 	}
-	for _, name := range sortedKeys(outputs) {
-		ctx.Export(name, outputs[name])
-	}
-	return nil
 }
 
 // declareStack declares every resource of the stack and returns its outputs.
-func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
+func declareStack(ctx *pulumi.Context, d deps) (stackOutputs, error) {
+	// The deployments ECS creates from now on are this update's.
+	started := d.clock.Now()
 	cfg, err := loadConfig(ctx)
 	if err != nil {
 		return nil, err
@@ -41,7 +56,9 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	api, alarms, err := declareService(ctx, cfg, t, network, web, image)
+	watch := deploymentWatch{region: t.region, profile: cfg.Profile, started: started, interval: d.pollInterval,
+		timeout: cfg.DeployTimeout, clock: d.clock}
+	api, alarms, err := declareService(ctx, cfg, t, network, web, image, watch)
 	if err != nil {
 		return nil, err
 	}
@@ -60,8 +77,8 @@ func declareStack(ctx *pulumi.Context) (stackOutputs, error) {
 		// The version the app reports (APP_VERSION): what the smoke test expects to see.
 		"imageTag":     pulumi.String(image.Version).ToStringOutput(),
 		"dashboardUrl": dashboard.URL,
-		// The task definition the service runs, verified after the rollout: exporting it is what
-		// makes `pulumi up` fail when ECS rolled the deployment back.
+		// The task definition the service runs once the deployment completed: exporting it is
+		// what makes `pulumi up` wait for the deployment and fail with its cause.
 		"taskDefinitionArn": api.DeployedTaskDefinition,
 	}, nil
 }
@@ -171,9 +188,10 @@ func declareImage(ctx *pulumi.Context, cfg *stackConfig, t *target) (*Registry, 
 }
 
 // declareService declares the app's secrets, the alarms that roll its deployments back (declared
-// first, so the service names alarms that exist), the ECS service and its autoscaling.
+// first, so the service names alarms that exist), the ECS service, followed through its
+// deployments by watch, and its autoscaling.
 func declareService(ctx *pulumi.Context, cfg *stackConfig, t *target, network *Network, web *LoadBalancer,
-	image *AppImage,
+	image *AppImage, watch deploymentWatch,
 ) (*Service, *Alarms, error) {
 	secretARNs := pulumi.StringMap{}
 	if len(cfg.Secrets) > 0 {
@@ -224,6 +242,7 @@ func declareService(ctx *pulumi.Context, cfg *stackConfig, t *target, network *N
 		LoadBalancerReady:    web.Ready,
 		DeploymentAlarmNames: alarms.DeploymentAlarmNames,
 		Spot:                 cfg.Spot,
+		Deployment:           watch,
 	}, t.opts())
 	if err != nil {
 		return nil, nil, err

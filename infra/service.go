@@ -43,10 +43,18 @@ type Service struct {
 	ClusterName  pulumi.StringOutput `pulumi:"clusterName"`
 	ServiceName  pulumi.StringOutput `pulumi:"serviceName"`
 	LogGroupName pulumi.StringOutput `pulumi:"logGroupName"`
-	// DeployedTaskDefinition is the task definition ECS runs once the deployment is done, verified
-	// against the one just registered: an output that fails when ECS rolled the deployment back.
-	// It must be exported (see verifyDeployment).
+	// DeployedTaskDefinition is the task definition ECS runs once `pulumi up` followed the
+	// deployment to its end: an output that fails with the cause when ECS rolled it back or failed
+	// it. It must be exported (see deploymentWatch.follow).
 	DeployedTaskDefinition pulumi.StringOutput
+}
+
+// afterDeployment makes a resource wait until `pulumi up` followed the service's deployment to
+// its end, and fail with the watch's error.
+func (s *Service) afterDeployment() pulumi.ResourceOption {
+	return pulumi.DependsOnInputs(s.DeployedTaskDefinition.ApplyT(func(string) []pulumi.Resource {
+		return []pulumi.Resource{s.Service}
+	}).(pulumi.ResourceArrayOutput))
 }
 
 // ServiceArgs configures a Service.
@@ -93,6 +101,8 @@ type ServiceArgs struct {
 	DeploymentAlarmNames pulumi.StringArrayInput
 	// Spot places tasks beyond the first on Fargate Spot.
 	Spot bool
+	// Deployment is how `pulumi up` follows the deployments the service's updates start.
+	Deployment deploymentWatch
 }
 
 // NewService declares the cluster, roles, task definition and service.
@@ -178,10 +188,15 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		},
 		DeploymentController:          &ecs.ServiceDeploymentControllerArgs{Type: pulumi.String("ECS")},
 		HealthCheckGracePeriodSeconds: pulumi.Int(healthCheckGracePeriodSec),
-		WaitForSteadyState:            pulumi.Bool(true),
-		PropagateTags:                 pulumi.String("SERVICE"),
-		EnableEcsManagedTags:          pulumi.Bool(true),
-		EnableExecuteCommand:          pulumi.Bool(false),
+		// The provider's wait returns once one deployment runs its desired count, before the bake
+		// time in which the deployment alarms still roll back, and on a failing first deployment
+		// it waits out its 20-minute timeout without saying why. The program follows the
+		// deployment itself until ECS says COMPLETED or FAILED (deploymentWatch.follow), so the
+		// provider returns as soon as ECS has the update, and no provider timeout is needed.
+		WaitForSteadyState:   pulumi.Bool(false),
+		PropagateTags:        pulumi.String("SERVICE"),
+		EnableEcsManagedTags: pulumi.Bool(true),
+		EnableExecuteCommand: pulumi.Bool(false),
 		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
 			Subnets:        args.SubnetIDs,
 			SecurityGroups: args.SecurityGroupIDs,
@@ -203,7 +218,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	}
 	s.Service = svc
 	s.ClusterName, s.ServiceName, s.LogGroupName = cluster.Name, svc.Name, logGroup.Name
-	s.DeployedTaskDefinition = verifyDeployment(ctx, svc, td.Arn, pulumi.Parent(s))
+	s.DeployedTaskDefinition = args.Deployment.follow(ctx, svc, td.Arn)
 	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{
 		"clusterName":  s.ClusterName,
 		"serviceName":  s.ServiceName,
@@ -329,6 +344,10 @@ func addTaskDefinition(ctx *pulumi.Context, name string, args *ServiceArgs, logG
 		ExecutionRoleArn:     roles.execution.Arn,
 		TaskRoleArn:          roles.task.Arn,
 		ContainerDefinitions: defs,
+		// A replaced revision stays ACTIVE: it is what ECS rolls back to while the new one deploys
+		// and after, and ECS cannot put a service back on an INACTIVE revision. Revisions cost
+		// nothing; they accumulate, and `pulumi destroy` leaves them registered.
+		SkipDestroy: pulumi.Bool(true),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("create task definition: %w", err)

@@ -140,3 +140,12 @@ func TestServiceWaitsForTaskEgress(t *testing.T) {
 		})
 	}
 }
+
+// TestReplacedTaskDefinitionsStayRegistered: a new revision replaces the task definition, and the
+// replaced one stays ACTIVE, so ECS can roll the service back to it.
+func TestReplacedTaskDefinitionsStayRegistered(t *testing.T) {
+	t.Parallel()
+	if v, _ := mustRun(t).taskDef(t).boolean("skipDestroy"); !v {
+		t.Error("task definition without skipDestroy: a replaced revision is deregistered, and ECS cannot roll back to it")
+	}
+}

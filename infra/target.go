@@ -29,7 +29,7 @@ func (t *target) opts() pulumi.ResourceOption { return pulumi.Providers(t.provid
 // lookupTarget declares the provider and looks up the region, the account, the zones, the
 // domain's hosted zone and the log-delivery account.
 func lookupTarget(ctx *pulumi.Context, cfg *stackConfig) (*target, error) {
-	provider, err := newAWSProvider(ctx, cfg.Region)
+	provider, err := newAWSProvider(ctx, cfg.Region, cfg.Profile)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,8 @@ func lookupTarget(ctx *pulumi.Context, cfg *stackConfig) (*target, error) {
 }
 
 // newAWSProvider declares the one AWS provider every resource uses, with the stack's default tags.
-func newAWSProvider(ctx *pulumi.Context, region string) (*aws.Provider, error) {
+// An explicit provider reads no aws:* stack config, so it is given aws:region and aws:profile.
+func newAWSProvider(ctx *pulumi.Context, region, profile string) (*aws.Provider, error) {
 	args := &aws.ProviderArgs{
 		DefaultTags: &aws.ProviderDefaultTagsArgs{Tags: pulumi.StringMap{
 			"project":    pulumi.String(ctx.Project()),
@@ -70,6 +71,9 @@ func newAWSProvider(ctx *pulumi.Context, region string) (*aws.Provider, error) {
 	}
 	if region != "" {
 		args.Region = pulumi.String(region)
+	}
+	if profile != "" {
+		args.Profile = pulumi.String(profile)
 	}
 	p, err := aws.NewProvider(ctx, "aws", args)
 	if err != nil {

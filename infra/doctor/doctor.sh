@@ -3,8 +3,10 @@
 # stack, or not checkable without a tool reported above), warn (works, but read why) or missing
 # (with the fix for this system: Homebrew on macOS, the README's commands on Linux).
 #
-#   infra/doctor/doctor.sh             every check (just doctor, up, preview); exits 1 when
-#                                      something `just up` needs is missing
+#   infra/doctor/doctor.sh             every check (just doctor, up); exits 1 when something
+#                                      `just up` needs is missing
+#   infra/doctor/doctor.sh --preview   the same for `just preview`, which builds no image:
+#                                      docker and buildx are skipped
 #   infra/doctor/doctor.sh pulumi aws  only the named checks, silent when they are ok; otherwise
 #                                      prints their lines to stderr and exits 1, or 2 if they only warn
 #
@@ -21,6 +23,11 @@ main() {
   if [[ ! -r Pulumi.yaml || ! -r go.mod ]]; then
     echo "doctor: no Pulumi.yaml and go.mod here: run it in the project root (just doctor does)" >&2
     exit 1
+  fi
+  recipe=up
+  if [[ ${1:-} == --preview ]]; then
+    recipe=preview
+    shift
   fi
   local checks=${*:-$all_checks} name
   for name in $checks; do
@@ -40,7 +47,7 @@ main() {
   if ((quiet == 0)); then
     local note=""
     [[ -r $stack_file ]] || note=", which does not exist yet: Pulumi.yaml's defaults apply"
-    echo "doctor: what \`just up\` needs for stack $stack ($stack_file$note)"
+    echo "doctor: what \`just $recipe\` needs for stack $stack ($stack_file$note)"
   fi
   for name in $checks; do
     "check_$name"
@@ -49,12 +56,12 @@ main() {
     [[ -z $missing ]] || exit 1
     [[ -z $warned ]] || exit 2
   elif [[ -n $missing ]]; then
-    echo "doctor: missing for \`just up\`:$missing (README.md, Prerequisites)"
+    echo "doctor: missing for \`just $recipe\`:$missing (README.md, Prerequisites)"
     exit 1
   elif [[ -n $warned ]]; then
-    echo "doctor: ready for \`just up\`, with warnings:$warned"
+    echo "doctor: ready for \`just $recipe\`, with warnings:$warned"
   else
-    echo "doctor: ready for \`just up\`"
+    echo "doctor: ready for \`just $recipe\`"
   fi
 }
 
@@ -277,12 +284,21 @@ check_passphrase() {
   fi
 }
 
+# skip_build NAME reports the check NAME as not needed when nothing is built (a preview, or a
+# prebuilt image), and fails when the image is built.
+skip_build() {
+  if [[ $recipe == preview ]]; then
+    report skip "$1" "not needed: just preview builds no image"
+  elif [[ -n $image ]]; then
+    report skip "$1" "not needed: the stack deploys the prebuilt image $image ($stack_file)"
+  else
+    return 1
+  fi
+}
+
 check_docker() {
   local out status=0
-  if [[ -n $image ]]; then
-    report skip docker "not needed: the stack deploys the prebuilt image $image ($stack_file)"
-    return
-  fi
+  skip_build docker && return
   if ! have docker; then
     report missing docker "not installed; just up builds the image with it: $(fix "brew install --cask docker, then open Docker Desktop once (or: brew install colima docker docker-buildx && colima start)" "curl -fsSL https://get.docker.com | sh && sudo usermod -aG docker \"\$USER\", then log out and in")"
     return
@@ -299,10 +315,7 @@ check_docker() {
 
 check_buildx() {
   local out words prefix=/usr/local
-  if [[ -n $image ]]; then
-    report skip buildx "not needed: the stack deploys the prebuilt image $image ($stack_file)"
-    return
-  fi
+  skip_build buildx && return
   if ! have docker; then
     report skip buildx "not checked: needs docker (above)"
     return

@@ -484,6 +484,29 @@ func TestReport(t *testing.T) {
 	}
 }
 
+// `just preview` builds no image: doctor --preview skips docker and buildx without running
+// docker, and reports for the preview recipe; the other checks stay.
+func TestPreviewNeedsNoDocker(t *testing.T) {
+	t.Parallel()
+	p := newProject(t, map[string]string{"docker": `exit 1`})
+	r := p.doctor("--preview")
+	if r.code != 0 {
+		t.Errorf("exit code %d, want 0\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	assertLines(t, r.stdout,
+		"doctor: what `just preview` needs for stack dev (Pulumi.dev.yaml)",
+		line("skip", "docker", "not needed: just preview builds no image"),
+		line("skip", "buildx", "not needed: just preview builds no image"),
+		line("ok", "credentials", "account 123456789012"),
+		"doctor: ready for `just preview`",
+	)
+	for _, call := range p.invocations() {
+		if strings.HasPrefix(call, "docker ") {
+			t.Errorf("doctor --preview ran %q", call)
+		}
+	}
+}
+
 // The recipes other than up and preview name the checks they need: silence when those are ok,
 // else their lines on stderr and exit 1, or 2 when they only warn (stack-init then logs in).
 func TestNamedChecks(t *testing.T) {

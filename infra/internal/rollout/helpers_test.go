@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,27 +29,6 @@ func td(rev int) string {
 // at is the time offset after the `pulumi up` under test started.
 func at(offset time.Duration) time.Time {
 	return time.Date(2026, 1, 31, 9, 0, 0, 0, time.UTC).Add(offset)
-}
-
-// clock is a virtual clock: After moves it forward at once, so no test waits.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	ch := make(chan time.Time, 1)
-	ch <- c.now
-	return ch
 }
 
 // previous is the deployment of the previous `pulumi up`, completed on revision 6.
@@ -114,7 +92,7 @@ func (r run) watch(t *testing.T) result {
 	if r.start.IsZero() {
 		r.start = at(0)
 	}
-	clk := &clock{now: r.start}
+	clk := ecsfake.NewClock(r.start)
 	fake := ecsfake.Start(ecsfake.Scenario{Steps: r.steps, Now: func() time.Time { return clk.Now().Add(r.skew) }})
 	t.Cleanup(fake.Close)
 	setenv(t, fake.Env())

@@ -58,6 +58,14 @@ type Watch struct {
 	Log func(string)
 }
 
+// TimeoutError is the error Run returns when its Timeout passed before ECS finished the
+// deployment: it says the deployment's state then, or wraps the last error when ECS never answered.
+type TimeoutError struct{ err error }
+
+func (e *TimeoutError) Error() string { return e.err.Error() }
+
+func (e *TimeoutError) Unwrap() error { return e.err }
+
 // follow is the deployment the watch follows and what it saw of it.
 type follow struct {
 	id string
@@ -113,7 +121,7 @@ func (w *Watch) Run(ctx context.Context) error {
 		}
 		now := w.Clock.Now()
 		if !now.Before(deadline) {
-			return w.timedOut(ctx, last, &f, lastErr)
+			return &TimeoutError{w.timedOut(ctx, last, &f, lastErr)}
 		}
 		select {
 		case <-ctx.Done():

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/gin-fargate/gin-fargate/infra/internal/ecsfake"
+	"github.com/gin-fargate/gin-fargate/infra/internal/rollout"
 )
 
 const circuitBreaker = "ECS deployment circuit breaker: tasks failed to start."
@@ -196,6 +197,10 @@ func TestWatchTimesOutWithTheCurrentState(t *testing.T) {
 		"Deployment ecs-svc/2222 (gin-fargate-dev:7): IN_PROGRESS, running 1/2, pending 1, failed 0 of service "+
 			"gin-fargate-dev-service did not finish within 5m0s.",
 	)
+	var timeout *rollout.TimeoutError
+	if !errors.As(r.err, &timeout) {
+		t.Errorf("watch returned a %T, want a *rollout.TimeoutError", r.err)
+	}
 }
 
 func TestWatchRetriesThrottling(t *testing.T) {
