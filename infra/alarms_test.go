@@ -8,11 +8,9 @@ import (
 )
 
 const (
-	alarmType        = "aws:cloudwatch/metricAlarm:MetricAlarm"
 	topicType        = "aws:sns/topic:Topic"
 	topicPolicyType  = "aws:sns/topicPolicy:TopicPolicy"
 	subscriptionType = "aws:sns/topicSubscription:TopicSubscription"
-	kmsKeyType       = "aws:kms/key:Key"
 	eventRuleType    = "aws:cloudwatch/eventRule:EventRule"
 	eventTargetType  = "aws:cloudwatch/eventTarget:EventTarget"
 )

@@ -1,7 +1,25 @@
 // Command infra is the Pulumi program that ships the API to ECS Fargate behind an Application
 // Load Balancer: VPC, load balancer, ECR repository and image build, IAM, logs and the service.
+//
+// The Pulumi engine runs it without arguments. `go run ./infra check [STACK]` checks a stack's
+// settings offline instead (see check.go).
 package main
 
-import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+import (
+	"fmt"
+	"os"
 
-func main() { pulumi.Run(program) }
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "check" {
+		dir, err := os.Getwd()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "check: %v\n", err)
+			os.Exit(1)
+		}
+		os.Exit(runCheck(dir, os.Args[2:], os.Stdout, os.Stderr))
+	}
+	pulumi.Run(program)
+}

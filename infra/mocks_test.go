@@ -32,8 +32,7 @@ const (
 	// testALBZoneID is the canonical hosted zone of load balancers in us-east-1.
 	testALBZoneID = "Z35SXDOTRQ7X7K"
 
-	providerType  = "pulumi:providers:aws"
-	awsxImageType = "awsx:ecr:Image"
+	providerType = "pulumi:providers:aws"
 )
 
 // invokeFunc answers one invoke (a data-source lookup) of the program.
@@ -136,9 +135,6 @@ func (m *mockCloud) serviceRuns(running func(deployed string) string) invokeFunc
 		return nil, fmt.Errorf("reading ECS Service (%s): ServiceNotFoundException: Service not found", name)
 	}
 }
-
-// getEndpointServiceToken is the lookup of a VPC endpoint service.
-const getEndpointServiceToken = "aws:ec2/getVpcEndpointService:getVpcEndpointService"
 
 // endpointService is a VPC endpoint service a region offers.
 type endpointService struct{ Name, Type string }
