@@ -33,10 +33,15 @@ bench:
     GOBIN="$PWD/bin/bench" go install github.com/rakyll/hey@v0.1.5
     go run ./app/internal/bench/compare -app bin/bench/api -bare bin/bench/bareserver -hey bin/bench/hey
 
-# Run every test offline: the API with the race detector, the Pulumi program under mocks
+# Run every test offline: the API with the race detector, the Pulumi program under mocks, `just check` on every stack file
 test:
     go test -race -count=1 ./app/...
     go test -count=1 ./infra/...
+    for file in Pulumi.*.yaml; do [[ "$file" == *.local.yaml ]] && continue; stack="${file#Pulumi.}"; just check "${stack%.yaml}"; done
+
+# Check a stack's settings offline (no AWS, Docker or Pulumi CLI): every config error, or the plan, the security waivers in force and the monthly cost
+check stack=STACK:
+    go run ./infra check "$1"
 
 # Check gofmt, go vet, staticcheck, the GitHub workflow (actionlint) and every shell script (shellcheck)
 lint: _shellcheck

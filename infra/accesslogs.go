@@ -47,7 +47,7 @@ type AccessLogsArgs struct {
 // NewAccessLogs declares the access-log bucket and its settings.
 func NewAccessLogs(ctx *pulumi.Context, name string, args *AccessLogsArgs, opts ...pulumi.ResourceOption) (*AccessLogs, error) {
 	a := &AccessLogs{}
-	if err := ctx.RegisterComponentResource("gin-fargate:index:AccessLogs", name, a, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(componentType(ctx, "AccessLogs"), name, a, opts...); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(a)

@@ -130,7 +130,7 @@ func (m alarmMaker) alarm(ctx *pulumi.Context, suffix string, args *cloudwatch.M
 // NewAlarms declares the notification topic (with an email) and the load balancer alarms.
 func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulumi.ResourceOption) (*Alarms, error) {
 	a := &Alarms{name: name}
-	if err := ctx.RegisterComponentResource("gin-fargate:index:Alarms", name, a, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(componentType(ctx, "Alarms"), name, a, opts...); err != nil {
 		return nil, err
 	}
 	if args.Email != "" {
@@ -372,7 +372,7 @@ type ServiceAlarmsArgs struct {
 // NewServiceAlarms declares the service's alarms and, with an alarm email, its failure mail.
 func NewServiceAlarms(ctx *pulumi.Context, name string, args *ServiceAlarmsArgs, opts ...pulumi.ResourceOption) (*ServiceAlarms, error) {
 	s := &ServiceAlarms{}
-	if err := ctx.RegisterComponentResource("gin-fargate:index:ServiceAlarms", name, s, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(componentType(ctx, "ServiceAlarms"), name, s, opts...); err != nil {
 		return nil, err
 	}
 	m := newAlarmMaker(s, name, args.NamePrefix, args.Alarms.Topic)

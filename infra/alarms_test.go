@@ -8,11 +8,9 @@ import (
 )
 
 const (
-	alarmType        = "aws:cloudwatch/metricAlarm:MetricAlarm"
 	topicType        = "aws:sns/topic:Topic"
 	topicPolicyType  = "aws:sns/topicPolicy:TopicPolicy"
 	subscriptionType = "aws:sns/topicSubscription:TopicSubscription"
-	kmsKeyType       = "aws:kms/key:Key"
 	eventRuleType    = "aws:cloudwatch/eventRule:EventRule"
 	eventTargetType  = "aws:cloudwatch/eventTarget:EventTarget"
 )
@@ -328,7 +326,7 @@ func TestMovedAlarmsKeepTheirURNs(t *testing.T) {
 		{eventTargetType, "service-alarms-deploy-failed-mail", "alarms-deploy-failed-mail"},
 	}
 	for _, m := range moved {
-		want := "urn:pulumi:" + testStack + "::" + run.project + "::gin-fargate:index:Alarms$" + m.typ + "::" + m.old
+		want := "urn:pulumi:" + testStack + "::" + run.project + "::" + run.project + ":index:Alarms$" + m.typ + "::" + m.old
 		if got := run.named(t, m.typ, m.name).Aliases; !slices.Equal(got, []string{want}) {
 			t.Errorf("%s aliases %v, want its old URN %s", m.name, got, want)
 		}

@@ -44,7 +44,7 @@ type AutoscalingArgs struct {
 // NewAutoscaling declares the scalable target and its policies.
 func NewAutoscaling(ctx *pulumi.Context, name string, args *AutoscalingArgs, opts ...pulumi.ResourceOption) (*Autoscaling, error) {
 	a := &Autoscaling{}
-	if err := ctx.RegisterComponentResource("gin-fargate:index:Autoscaling", name, a, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(componentType(ctx, "Autoscaling"), name, a, opts...); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(a)

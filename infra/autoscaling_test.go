@@ -5,11 +5,6 @@ import (
 	"testing"
 )
 
-const (
-	scalingTargetType = "aws:appautoscaling/target:Target"
-	scalingPolicyType = "aws:appautoscaling/policy:Policy"
-)
-
 func TestAutoscaling(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t, withConfig(map[string]string{

@@ -40,7 +40,7 @@ type CertificateArgs struct {
 // NewCertificate requests the certificate and validates it through Route 53.
 func NewCertificate(ctx *pulumi.Context, name string, args *CertificateArgs, opts ...pulumi.ResourceOption) (*Certificate, error) {
 	c := &Certificate{}
-	if err := ctx.RegisterComponentResource("gin-fargate:index:Certificate", name, c, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(componentType(ctx, "Certificate"), name, c, opts...); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(c)

@@ -44,7 +44,7 @@ type DashboardArgs struct {
 // names are known.
 func NewDashboard(ctx *pulumi.Context, name string, args *DashboardArgs, opts ...pulumi.ResourceOption) (*Dashboard, error) {
 	d := &Dashboard{}
-	if err := ctx.RegisterComponentResource("gin-fargate:index:Dashboard", name, d, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(componentType(ctx, "Dashboard"), name, d, opts...); err != nil {
 		return nil, err
 	}
 	body := pulumi.All(args.LoadBalancerARNSuffix, args.TargetGroupARNSuffix, args.ClusterName, args.ServiceName,

@@ -7,8 +7,6 @@ import (
 	"testing"
 )
 
-const dashboardType = "aws:cloudwatch/dashboard:Dashboard"
-
 // parsedDashboard is a dashboard body as the tests read it.
 type parsedDashboard struct {
 	Widgets []struct {

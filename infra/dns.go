@@ -135,7 +135,7 @@ type DNSRecordsArgs struct {
 // NewDNSRecords declares the alias records of the domain.
 func NewDNSRecords(ctx *pulumi.Context, name string, args *DNSRecordsArgs, opts ...pulumi.ResourceOption) (*DNSRecords, error) {
 	d := &DNSRecords{}
-	if err := ctx.RegisterComponentResource("gin-fargate:index:DNSRecords", name, d, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(componentType(ctx, "DNSRecords"), name, d, opts...); err != nil {
 		return nil, err
 	}
 	types := []string{"A"}

@@ -55,7 +55,7 @@ type AppImageArgs struct {
 // deploys its digest and declares no build, so an IMMUTABLE tag is never pushed twice.
 func NewAppImage(ctx *pulumi.Context, name string, args *AppImageArgs, opts ...pulumi.ResourceOption) (*AppImage, error) {
 	img := &AppImage{}
-	if err := ctx.RegisterComponentResource("gin-fargate:index:AppImage", name, img, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(componentType(ctx, "AppImage"), name, img, opts...); err != nil {
 		return nil, err
 	}
 	if err := img.resolve(ctx, name, args); err != nil {

@@ -96,7 +96,7 @@ type LoadBalancerArgs struct {
 // NewLoadBalancer declares the load balancer and its wiring to the tasks.
 func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, opts ...pulumi.ResourceOption) (*LoadBalancer, error) {
 	l := &LoadBalancer{}
-	if err := ctx.RegisterComponentResource("gin-fargate:index:LoadBalancer", name, l, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(componentType(ctx, "LoadBalancer"), name, l, opts...); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(l)

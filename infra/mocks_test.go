@@ -36,8 +36,7 @@ const (
 	// testALBZoneID is the canonical hosted zone of load balancers in us-east-1.
 	testALBZoneID = "Z35SXDOTRQ7X7K"
 
-	providerType  = "pulumi:providers:aws"
-	awsxImageType = "awsx:ecr:Image"
+	providerType = "pulumi:providers:aws"
 )
 
 // invokeFunc answers one invoke (a data-source lookup) of the program.
@@ -110,9 +109,6 @@ func newMockCloud() *mockCloud {
 		},
 	}}
 }
-
-// getEndpointServiceToken is the lookup of a VPC endpoint service.
-const getEndpointServiceToken = "aws:ec2/getVpcEndpointService:getVpcEndpointService"
 
 // endpointService is a VPC endpoint service a region offers.
 type endpointService struct{ Name, Type string }

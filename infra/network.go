@@ -87,7 +87,7 @@ type NetworkArgs struct {
 // NewNetwork declares the VPC and everything in it.
 func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
 	n := &Network{}
-	if err := ctx.RegisterComponentResource("gin-fargate:index:Network", name, n, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(componentType(ctx, "Network"), name, n, opts...); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(n)

@@ -26,15 +26,21 @@ func readmeProductionProfile(t *testing.T) string {
 	return block
 }
 
-// TestREADMEProductionProfile: the production profile the README shows is a stack file the CLI
-// loads, the program accepts and deploys, and it closes the waivers it claims to close.
-func TestREADMEProductionProfile(t *testing.T) {
-	t.Parallel()
+// writeProductionProfile writes the README's production profile to a stack file and returns its path.
+func writeProductionProfile(t *testing.T) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "Pulumi.prod.yaml")
 	if err := os.WriteFile(path, []byte(readmeProductionProfile(t)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := stackFileConfig(t, path)
+	return path
+}
+
+// TestREADMEProductionProfile: the production profile the README shows is a stack file the CLI
+// loads, the program accepts and deploys, and it closes the waivers it claims to close.
+func TestREADMEProductionProfile(t *testing.T) {
+	t.Parallel()
+	cfg := stackFileConfig(t, writeProductionProfile(t))
 	proj := loadProject(t)
 	declared := map[string]bool{}
 	for _, k := range projectKeys(proj) {

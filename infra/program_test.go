@@ -49,8 +49,8 @@ func TestEveryResourceUsesTheTaggedProvider(t *testing.T) {
 				t.Errorf("%s %s passes aws provider %q to its children, want %q", r.Type, r.Name, got, ref)
 			}
 		default:
-			if !strings.HasPrefix(r.Type, "gin-fargate:index:") {
-				t.Errorf("component %s has type token outside gin-fargate:index", r.Type)
+			if !strings.HasPrefix(r.Type, run.project+":index:") {
+				t.Errorf("component %s has type token outside %s:index", r.Type, run.project)
 			}
 			if parent := run.byURN(r.Parent); parent != nil {
 				t.Errorf("component %s is nested under %s", r.Name, parent.Name)

@@ -1,29 +1,21 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
 	"io"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 )
 
 // loadProject loads Pulumi.yaml with the SDK's project loader, as the Pulumi CLI does.
 func loadProject(t *testing.T) *workspace.Project {
 	t.Helper()
-	proj, err := workspace.LoadProject("../Pulumi.yaml")
+	proj, err := readProject("..")
 	if err != nil {
-		t.Fatalf("load Pulumi.yaml: %v", err)
-	}
-	if err := proj.Validate(); err != nil {
-		t.Fatalf("validate Pulumi.yaml: %v", err)
+		t.Fatal(err)
 	}
 	return proj
 }
@@ -31,39 +23,16 @@ func loadProject(t *testing.T) *workspace.Project {
 // configKey is a config key as the CLI namespaces it: a key without a namespace is the project's.
 func configKey(t *testing.T, proj *workspace.Project, key string) string {
 	t.Helper()
-	if !strings.Contains(key, ":") {
-		return config.MustMakeKey(proj.Name.String(), key).String()
-	}
-	k, err := config.ParseKey(key)
-	if err != nil {
-		t.Fatalf("config key %q: %v", key, err)
-	}
-	return k.String()
+	return qualifiedKey(proj.Name.String(), key)
 }
 
 // cliConfig is the config the Pulumi CLI hands the program for a stack that sets kv: every
-// default Pulumi.yaml declares, then kv on top. The CLI passes a scalar default as its text and
-// a list or object as JSON.
+// default Pulumi.yaml declares, then kv on top.
 func cliConfig(t *testing.T, proj *workspace.Project, kv map[string]string) map[string]string {
 	t.Helper()
-	out := map[string]string{}
-	for key, typ := range proj.Config {
-		var value string
-		switch d := typ.Default.(type) {
-		case string, int, bool:
-			value = fmt.Sprint(d)
-		default:
-			simple, err := workspace.SimplifyMarshalledValue(d)
-			if err != nil {
-				t.Fatalf("default of %s: %v", key, err)
-			}
-			b, err := json.Marshal(simple)
-			if err != nil {
-				t.Fatalf("default of %s: %v", key, err)
-			}
-			value = string(b)
-		}
-		out[configKey(t, proj, key)] = value
+	out, err := projectDefaults(proj)
+	if err != nil {
+		t.Fatal(err)
 	}
 	for k, v := range kv {
 		out[configKey(t, proj, k)] = v
@@ -173,21 +142,11 @@ func devStackConfig(t *testing.T) map[string]string {
 // values to the program.
 func stackFileConfig(t *testing.T, path string) map[string]string {
 	t.Helper()
-	proj := loadProject(t)
-	stack, err := workspace.LoadProjectStack(diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never}),
-		proj, path)
+	values, _, err := readStackFile(loadProject(t), path, io.Discard)
 	if err != nil {
-		t.Fatalf("load %s: %v", path, err)
+		t.Fatal(err)
 	}
-	values, err := stack.Config.Decrypt(config.NopDecrypter)
-	if err != nil {
-		t.Fatalf("decode %s: %v", path, err)
-	}
-	out := map[string]string{}
-	for k, v := range values {
-		out[k.String()] = v
-	}
-	return out
+	return values
 }
 
 func TestDevStackSetsOnlyDeclaredValidKeys(t *testing.T) {

@@ -34,7 +34,7 @@ type RegistryArgs struct {
 // Security Hub ECR.1 (scan on push), ECR.2 (immutable tags), ECR.3 (lifecycle policy).
 func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...pulumi.ResourceOption) (*Registry, error) {
 	reg := &Registry{Name: args.Name}
-	if err := ctx.RegisterComponentResource("gin-fargate:index:Registry", name, reg, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(componentType(ctx, "Registry"), name, reg, opts...); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(reg)

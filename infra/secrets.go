@@ -41,7 +41,7 @@ type SecretsArgs struct {
 // container gets the ARN), a stack output or a log line.
 func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pulumi.ResourceOption) (*Secrets, error) {
 	s := &Secrets{ARNs: pulumi.StringMap{}}
-	if err := ctx.RegisterComponentResource("gin-fargate:index:Secrets", name, s, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(componentType(ctx, "Secrets"), name, s, opts...); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(s)

@@ -11,7 +11,6 @@ import (
 
 const (
 	secretVersionType = "aws:secretsmanager/secretVersion:SecretVersion"
-	secretType        = "aws:secretsmanager/secret:Secret"
 	dbPassword        = "db-password-value-5c1e8a"
 	apiToken          = "api-token-value-77f2b0"
 )

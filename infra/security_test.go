@@ -12,26 +12,17 @@ import (
 // Security Hub (FSBP) control and the Checkov/Trivy rule it re-implements.
 
 const (
-	taskDefType      = "aws:ecs/taskDefinition:TaskDefinition"
-	serviceType      = "aws:ecs/service:Service"
 	clusterType      = "aws:ecs/cluster:Cluster"
-	albType          = "aws:lb/loadBalancer:LoadBalancer"
 	targetGroupType  = "aws:lb/targetGroup:TargetGroup"
 	listenerType     = "aws:lb/listener:Listener"
 	listenerRuleType = "aws:lb/listenerRule:ListenerRule"
 	sgType           = "aws:ec2/securityGroup:SecurityGroup"
 	ingressRuleType  = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 	egressRuleType   = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-	subnetType       = "aws:ec2/subnet:Subnet"
 	roleType         = "aws:iam/role:Role"
 	rolePolicyType   = "aws:iam/rolePolicy:RolePolicy"
 	logGroupType     = "aws:cloudwatch/logGroup:LogGroup"
-	repositoryType   = "aws:ecr/repository:Repository"
-	natType          = "aws:ec2/natGateway:NatGateway"
-	eipType          = "aws:ec2/eip:Eip"
-	endpointType     = "aws:ec2/vpcEndpoint:VpcEndpoint"
 	igwType          = "aws:ec2/internetGateway:InternetGateway"
-	flowLogType      = "aws:ec2/flowLog:FlowLog"
 )
 
 // execPolicyOf returns the execution role's inline policy, parsed.

@@ -108,7 +108,7 @@ type ServiceArgs struct {
 // NewService declares the cluster, roles, task definition and service.
 func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pulumi.ResourceOption) (*Service, error) {
 	s := &Service{}
-	if err := ctx.RegisterComponentResource("gin-fargate:index:Service", name, s, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(componentType(ctx, "Service"), name, s, opts...); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(s)

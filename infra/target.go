@@ -106,6 +106,10 @@ func sourceRoot(ctx *pulumi.Context) string {
 	return buildContext
 }
 
+// componentType is the type token of one of the program's components, in the project's own
+// package, e.g. gin-fargate:index:Network: a renamed project is a new stack with its own URNs.
+func componentType(ctx *pulumi.Context, name string) string { return ctx.Project() + ":index:" + name }
+
 var nameUnsafe = regexp.MustCompile(`[^a-z0-9]+`)
 
 // namePrefix is the stable, AWS-safe name of this stack's resources, e.g. "gin-fargate-dev": the

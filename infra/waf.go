@@ -41,7 +41,7 @@ type WebACLArgs struct {
 // NewWebACL declares the web ACL and associates it with the load balancer.
 func NewWebACL(ctx *pulumi.Context, name string, args *WebACLArgs, opts ...pulumi.ResourceOption) (*WebACL, error) {
 	w := &WebACL{}
-	if err := ctx.RegisterComponentResource("gin-fargate:index:WebACL", name, w, opts...); err != nil {
+	if err := ctx.RegisterComponentResource(componentType(ctx, "WebACL"), name, w, opts...); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(w)

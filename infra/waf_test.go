@@ -8,7 +8,6 @@ import (
 // The WAF web ACL on the load balancer (Security Hub ELB.16, Checkov CKV2_AWS_28).
 
 const (
-	webACLType      = "aws:wafv2/webAcl:WebAcl"
 	webACLAssocType = "aws:wafv2/webAclAssociation:WebAclAssociation"
 )
 

@@ -41,7 +41,9 @@ main() {
   project=$(yaml_value Pulumi.yaml name)
   stack=${STACK:-dev}
   stack_file=Pulumi.${stack##*/}.yaml
+  # The image key as the stack file sets it: under the project's name, or bare (the CLI adds it).
   image=$(yaml_value "$stack_file" "$project:image")
+  [[ -n $image ]] || image=$(yaml_value "$stack_file" image)
   profile=$(yaml_value "$stack_file" aws:profile)
 
   if ((quiet == 0)); then

@@ -335,6 +335,16 @@ func TestReport(t *testing.T) {
 			},
 		},
 		{
+			name:  "a prebuilt image set without a namespace is the project's",
+			stubs: map[string]string{"docker": ""},
+			files: map[string]string{"Pulumi.dev.yaml": "config:\n  aws:region: eu-west-1\n  image: registry.example.com/demo:1\n"},
+			want: []string{
+				line("skip", "docker", "not needed: the stack deploys the prebuilt image registry.example.com/demo:1 (Pulumi.dev.yaml)"),
+				line("skip", "buildx", "not needed: the stack deploys the prebuilt image registry.example.com/demo:1 (Pulumi.dev.yaml)"),
+				"doctor: ready for `just up`",
+			},
+		},
+		{
 			name:  "the image key is the project's: another namespace's does not count",
 			stubs: map[string]string{"docker": ""},
 			files: map[string]string{"Pulumi.dev.yaml": "config:\n  aws:region: eu-west-1\n  other:image: registry.example.com/other:1\n  # demo:image: registry.example.com/demo:1\n"},
