@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return healthcheck(ctx, "http://"+net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.port))+"/healthz", healthcheckTimeout)
 	}
 
-	logOut := newLogWriter(stdout)
+	logOut := newLogWriter(stdout, logFlushInterval)
 	defer logOut.Close()
 	logger := newLogger(logOut, cfg)
 	meta := newTaskMetadataClient(cfg.ecsMetadataURI, taskMetadataTimeout, taskMetadataRetry, time.Now)
