@@ -17,9 +17,10 @@ build_api := "CGO_ENABLED=0 go build -tags nomsgpack -trimpath"
 default:
     @just --list
 
-# Run the API on localhost:8080 at log level debug; PORT, LOG_LEVEL and the other variables override
+# Run the API on localhost:8080 at log level debug, named after Pulumi.yaml's project; PORT, LOG_LEVEL and the other variables override
 dev:
-    PORT="${PORT:-8080}" LOG_LEVEL="${LOG_LEVEL:-debug}" APP_VERSION="${APP_VERSION:-dev}" go run ./app
+    PORT="${PORT:-8080}" LOG_LEVEL="${LOG_LEVEL:-debug}" APP_VERSION="${APP_VERSION:-dev}" \
+      SERVICE_NAME="${SERVICE_NAME:-$(sed -n 's/^name: *//p' Pulumi.yaml)}" go run ./app
 
 # Build the API for this machine into bin/api: static and stripped, with the Dockerfile's flags
 build:

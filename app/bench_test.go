@@ -32,7 +32,7 @@ func BenchmarkHandlers(b *testing.B) {
 		name string
 		h    http.Handler
 	}{
-		{"app", NewServer(newLogger(io.Discard, cfg), cfg, nil, time.Now)},
+		{"app", NewServer(newLogger(io.Discard, cfg), cfg, readTaskMetadata("", 0), time.Now)},
 		{"bare", bare.Handler()},
 	}
 	for _, target := range []string{"/healthz", "/api/v1/hello?name=bench"} {

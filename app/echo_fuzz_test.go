@@ -53,7 +53,7 @@ func FuzzEcho(f *testing.F) {
 
 	cfg := testConfig(f, env{})
 	cfg.maxBodyBytes = 256 // small, so that the fuzzer reaches the 413 path too
-	srv := NewServer(newLogger(io.Discard, cfg), cfg, nil, time.Now)
+	srv := NewServer(newLogger(io.Discard, cfg), cfg, readTaskMetadata("", 0), time.Now)
 
 	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
 		req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/api/v1/echo", bytes.NewReader(body))
