@@ -10,8 +10,9 @@ export STACK := env("STACK", "dev")
 staticcheck := "honnef.co/go/tools/cmd/staticcheck@v0.8.2"
 actionlint := "github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
 
-# The API's build, as the Dockerfile runs it: static, stripped, without Gin's unused MessagePack codec.
-build_api := "CGO_ENABLED=0 go build -tags nomsgpack -trimpath"
+# The API's build, as the Dockerfile runs it: static, stripped, without Gin's unused MessagePack codec and
+# without validator's validateFn, whose MethodByName keeps every method of every type (15 MiB instead of 9).
+build_api := "CGO_ENABLED=0 go build -tags nomsgpack,validator_novalidatefn -trimpath"
 
 # List the recipes
 default:

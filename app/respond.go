@@ -17,7 +17,6 @@ const (
 	codeInvalidParameter     = "invalid_parameter"
 	codeInvalidJSON          = "invalid_json"
 	codeInvalidField         = "invalid_field"
-	codeUnknownField         = "unknown_field"
 	codeMethodNotAllowed     = "method_not_allowed"
 	codePayloadTooLarge      = "payload_too_large"
 	codeUnsupportedMediaType = "unsupported_media_type"
@@ -27,7 +26,7 @@ const (
 // statusOf maps an error code to its HTTP status.
 func statusOf(code string) int {
 	switch code {
-	case codeBadRequest, codeInvalidParameter, codeInvalidJSON, codeInvalidField, codeUnknownField:
+	case codeBadRequest, codeInvalidParameter, codeInvalidJSON, codeInvalidField:
 		return http.StatusBadRequest
 	case contract.CodeNotFound:
 		return http.StatusNotFound
