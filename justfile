@@ -27,13 +27,13 @@ dev:
 build:
     {{ build_api }} -ldflags "-s -w -X main.version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)" -o bin/api ./app
 
-# Benchmark the API against bare net/http: go test -bench, then both servers under hey on loopback
-bench:
+# Benchmark the API against bare net/http: go test -bench in process, then both servers under hey on loopback
+bench *args:
     go test -run '^$' -bench . -benchmem ./app
     {{ build_api }} -ldflags "-s -w -X main.version=bench" -o bin/bench/api ./app
-    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/bench/bareserver ./app/internal/bench/bareserver
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/bench/ ./app/internal/bench ./app/internal/bench/bare
     GOBIN="$PWD/bin/bench" go install github.com/rakyll/hey@v0.1.5
-    go run ./app/internal/bench/compare -app bin/bench/api -bare bin/bench/bareserver -hey bin/bench/hey
+    bin/bench/bench -api bin/bench/api -bare bin/bench/bare -hey bin/bench/hey "$@"
 
 # Run every test offline: the API with the race detector, the Pulumi program under mocks, `just check` on every stack file
 test:
