@@ -6,8 +6,8 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// handleHealthz handles "GET /healthz", the path of the load balancer's target health check and
-// of the container health check (-healthcheck). It answers 200 {"status":"ok"} while the process
+// handleHealthz handles "GET /healthz" (contract.HealthPath), the path of the load balancer's
+// target health check and of the container health check (-healthcheck). It answers 200 {"status":"ok"} while the process
 // serves.
 func handleHealthz() gin.HandlerFunc {
 	type response struct {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -14,65 +13,43 @@ import (
 
 // taskJSON is an abridged answer of the ECS task metadata endpoint (v4) on Fargate.
 const taskJSON = `{
-  "Cluster": "arn:aws:ecs:eu-west-1:123456789012:cluster/gin-fargate",
-  "TaskARN": "arn:aws:ecs:eu-west-1:123456789012:task/gin-fargate/0123456789abcdef0123456789abcdef",
-  "Family": "gin-fargate",
+  "Cluster": "arn:aws:ecs:eu-west-1:123456789012:cluster/demo",
+  "TaskARN": "arn:aws:ecs:eu-west-1:123456789012:task/demo/0123456789abcdef0123456789abcdef",
+  "Family": "demo",
   "Revision": "7",
   "DesiredStatus": "RUNNING",
   "KnownStatus": "RUNNING",
   "Limits": {"CPU": 0.25, "Memory": 512},
   "AvailabilityZone": "eu-west-1b",
   "LaunchType": "FARGATE",
-  "Containers": [{"Name": "api", "Image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gin-fargate:abc"}]
+  "Containers": [{"Name": "api", "Image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/demo:abc"}]
 }`
 
 const (
-	wantTaskARN = "arn:aws:ecs:eu-west-1:123456789012:task/gin-fargate/0123456789abcdef0123456789abcdef"
+	wantTaskARN = "arn:aws:ecs:eu-west-1:123456789012:task/demo/0123456789abcdef0123456789abcdef"
 	wantAZ      = "eu-west-1b"
 )
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// fakeMetadata is a fake ECS task metadata endpoint whose behaviour a test can switch.
+// fakeMetadata is a fake ECS task metadata endpoint that counts its calls.
 type fakeMetadata struct {
 	*httptest.Server
-	calls   atomic.Int32
-	handler atomic.Pointer[http.HandlerFunc]
+	calls atomic.Int32
 }
 
 func newFakeMetadata(t *testing.T, h http.HandlerFunc) *fakeMetadata {
 	t.Helper()
 	f := &fakeMetadata{}
-	f.set(h)
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.calls.Add(1)
 		if r.Method != http.MethodGet || r.URL.Path != "/v4/abc-123/task" {
 			http.Error(w, "unexpected request "+r.Method+" "+r.URL.Path, http.StatusNotFound)
 			return
 		}
-		(*f.handler.Load())(w, r)
+		h(w, r)
 	}))
 	t.Cleanup(f.Close)
 	return f
 }
-
-func (f *fakeMetadata) set(h http.HandlerFunc) { f.handler.Store(&h) }
 
 func (f *fakeMetadata) uri() string { return f.URL + "/v4/abc-123" }
 
@@ -85,7 +62,7 @@ func serveTask(body string) http.HandlerFunc {
 
 // infoResponse is what /api/v1/info answers; pointers tell a missing field from an empty one.
 type infoResponse struct {
-	Service          string  `json:"service"`
+	Service          *string `json:"service"`
 	Version          string  `json:"version"`
 	StartedAt        string  `json:"startedAt"`
 	Uptime           string  `json:"uptime"`
@@ -110,27 +87,25 @@ func getInfo(t *testing.T, srv http.Handler) infoResponse {
 	return info
 }
 
-// newInfoServer returns the router with a task metadata client for uri (may be empty) that uses
-// timeout and a 1-minute retry interval on clock.
-func newInfoServer(t *testing.T, uri string, timeout time.Duration, clock *fakeClock) (http.Handler, *logBuffer) {
+// newInfoServer returns the router for the environment e, reading the task metadata from uri
+// (may be empty) within timeout, on the clock now.
+func newInfoServer(t *testing.T, e env, uri string, timeout time.Duration, now func() time.Time) (http.Handler, *logBuffer) {
 	t.Helper()
-	cfg := testConfig(t, env{"APP_VERSION": "v1.2.3"})
-	cfg.ecsMetadataURI = uri
+	cfg := testConfig(t, e)
 	logs := &logBuffer{}
-	meta := newTaskMetadataClient(uri, timeout, time.Minute, clock.Now)
-	return NewServer(newLogger(logs, cfg), cfg, meta, clock.Now), logs
+	return NewServer(newLogger(logs, cfg), cfg, readTaskMetadata(uri, timeout), now), logs
 }
 
 func TestInfo(t *testing.T) {
 	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 	t.Run("not on ECS", func(t *testing.T) {
-		clock := &fakeClock{now: start}
-		srv, _ := newInfoServer(t, "", time.Second, clock)
-		clock.Advance(90*time.Second + 700*time.Millisecond)
+		clock := start
+		srv, _ := newInfoServer(t, env{"APP_VERSION": "v1.2.3", "SERVICE_NAME": "orders-api"}, "", time.Second, func() time.Time { return clock })
+		clock = clock.Add(90*time.Second + 700*time.Millisecond)
 		info := getInfo(t, srv)
-		if info.Service != "gin-fargate" || info.Version != "v1.2.3" {
-			t.Errorf("service, version = %q, %q, want gin-fargate, v1.2.3", info.Service, info.Version)
+		if info.Service == nil || *info.Service != "orders-api" || info.Version != "v1.2.3" {
+			t.Errorf("service, version = %v, %q, want SERVICE_NAME orders-api, APP_VERSION v1.2.3", info.Service, info.Version)
 		}
 		if got, want := info.StartedAt, "2026-03-01T12:00:00Z"; got != want {
 			t.Errorf("startedAt = %q, want %q", got, want)
@@ -146,48 +121,47 @@ func TestInfo(t *testing.T) {
 		}
 	})
 
-	t.Run("on ECS", func(t *testing.T) {
-		fake := newFakeMetadata(t, serveTask(taskJSON))
-		srv, logs := newInfoServer(t, fake.uri(), time.Second, &fakeClock{now: start})
-		for range 3 {
-			info := getInfo(t, srv)
-			if info.TaskARN == nil || *info.TaskARN != wantTaskARN {
-				t.Errorf("taskArn = %v, want %q", info.TaskARN, wantTaskARN)
-			}
-			if info.AvailabilityZone == nil || *info.AvailabilityZone != wantAZ {
-				t.Errorf("availabilityZone = %v, want %q", info.AvailabilityZone, wantAZ)
-			}
-		}
-		if got := fake.calls.Load(); got != 1 {
-			t.Errorf("metadata endpoint called %d times for 3 requests, want 1 (cached)", got)
-		}
-		if got := logs.find(t, "task metadata unavailable"); len(got) != 0 {
-			t.Errorf("logged %d metadata warnings, want none", len(got))
+	t.Run("no SERVICE_NAME", func(t *testing.T) {
+		srv, _ := newInfoServer(t, env{}, "", time.Second, time.Now)
+		if info := getInfo(t, srv); info.Service != nil {
+			t.Errorf("service = %q without SERVICE_NAME, want it left out", *info.Service)
 		}
 	})
 
-	t.Run("concurrent first requests fetch once", func(t *testing.T) {
-		fake := newFakeMetadata(t, serveTask(taskJSON))
-		srv, _ := newInfoServer(t, fake.uri(), time.Second, &fakeClock{now: start})
+	t.Run("on ECS: read once, at the start", func(t *testing.T) {
+		read := make(chan struct{})
+		fake := newFakeMetadata(t, func(w http.ResponseWriter, r *http.Request) {
+			serveTask(taskJSON)(w, r)
+			close(read)
+		})
+		srv, logs := newInfoServer(t, env{}, fake.uri(), time.Second, time.Now)
+		select {
+		case <-read:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the metadata endpoint was not read at the start")
+		}
 		var wg sync.WaitGroup
 		for range 8 {
 			wg.Go(func() {
-				if info := getInfo(t, srv); info.TaskARN == nil {
-					t.Error("taskArn missing")
+				info := getInfo(t, srv)
+				if info.TaskARN == nil || *info.TaskARN != wantTaskARN || info.AvailabilityZone == nil || *info.AvailabilityZone != wantAZ {
+					t.Errorf("taskArn, availabilityZone = %v, %v, want %q, %q", info.TaskARN, info.AvailabilityZone, wantTaskARN, wantAZ)
 				}
 			})
 		}
 		wg.Wait()
 		if got := fake.calls.Load(); got != 1 {
-			t.Errorf("metadata endpoint called %d times, want 1", got)
+			t.Errorf("metadata endpoint called %d times for 8 requests, want 1", got)
+		}
+		if got := logs.find(t, "task metadata unavailable"); len(got) != 0 {
+			t.Errorf("logged %d metadata warnings, want none", len(got))
 		}
 	})
 }
 
-// TestInfoMetadataFailures: whatever the metadata endpoint does, /info answers 200 promptly without
-// the task fields and logs why, with the request ID.
+// TestInfoMetadataFailures: whatever the metadata endpoint does, /info answers 200 without the
+// task fields, within the metadata timeout, and logs why, with the request ID.
 func TestInfoMetadataFailures(t *testing.T) {
-	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	tests := map[string]struct {
 		handler http.HandlerFunc
 		down    bool
@@ -216,7 +190,7 @@ func TestInfoMetadataFailures(t *testing.T) {
 			if tt.down {
 				fake.Close()
 			}
-			srv, logs := newInfoServer(t, fake.uri(), 100*time.Millisecond, &fakeClock{now: start})
+			srv, logs := newInfoServer(t, env{}, fake.uri(), 100*time.Millisecond, time.Now)
 			w := request{method: "GET", target: "/api/v1/info"}.send(t, srv)
 			if w.Code != http.StatusOK {
 				t.Fatalf("status = %d, want 200; body %s", w.Code, w.Body)
@@ -238,41 +212,5 @@ func TestInfoMetadataFailures(t *testing.T) {
 				t.Errorf("warning error = %q, want it to contain %q", warnings[0].str("error"), tt.wantLog)
 			}
 		})
-	}
-}
-
-func TestInfoMetadataRetry(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	fake := newFakeMetadata(t, func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "not yet", http.StatusServiceUnavailable) })
-	srv, _ := newInfoServer(t, fake.uri(), time.Second, clock)
-
-	if info := getInfo(t, srv); info.TaskARN != nil {
-		t.Fatalf("taskArn = %q while the endpoint fails, want none", *info.TaskARN)
-	}
-	fake.set(serveTask(taskJSON))
-	clock.Advance(59 * time.Second)
-	if info := getInfo(t, srv); info.TaskARN != nil {
-		t.Errorf("taskArn = %q within the retry interval, want none (no new attempt)", *info.TaskARN)
-	}
-	if got := fake.calls.Load(); got != 1 {
-		t.Errorf("metadata endpoint called %d times within the retry interval, want 1", got)
-	}
-	clock.Advance(time.Second)
-	if info := getInfo(t, srv); info.TaskARN == nil || *info.TaskARN != wantTaskARN {
-		t.Errorf("taskArn = %v after the retry interval, want %q", info.TaskARN, wantTaskARN)
-	}
-	if got := fake.calls.Load(); got != 2 {
-		t.Errorf("metadata endpoint called %d times, want 2", got)
-	}
-}
-
-func TestInfoMetadataIgnoresClientCancel(t *testing.T) {
-	fake := newFakeMetadata(t, serveTask(taskJSON))
-	meta := newTaskMetadataClient(fake.uri(), time.Second, time.Minute, time.Now)
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	task, err := meta.Task(ctx)
-	if err != nil || task.TaskARN != wantTaskARN {
-		t.Errorf("Task(cancelled context) = %+v, %v, want the task (a client's cancel must not fail the shared read)", task, err)
 	}
 }

@@ -1,5 +1,5 @@
-// Command api is the gin-fargate HTTP API: a Gin server with JSON access logs, request IDs and a
-// graceful shutdown, built to run as a container on ECS Fargate behind an Application Load Balancer.
+// Command api is the HTTP API: a Gin server with JSON access logs, request IDs and a graceful
+// shutdown, built to run as a container on ECS Fargate behind an Application Load Balancer.
 //
 // Usage:
 //
@@ -24,21 +24,13 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/gin-fargate/gin-fargate/app/contract"
 )
 
 // version is the build's version, set at link time: go build -ldflags "-X main.version=v1.2.3".
 // APP_VERSION overrides it at run time.
 var version = "dev"
-
-// http.Server limits. The idle timeout must exceed the ALB's 60 s idle timeout: if the app closed
-// a kept-alive connection first, the ALB could send a request down it as it closes and answer 502.
-const (
-	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 30 * time.Second
-	writeTimeout      = 30 * time.Second
-	idleTimeout       = 75 * time.Second
-	maxHeaderBytes    = 64 << 10 // the ALB accepts at most 64 KB of request headers
-)
 
 func main() {
 	// Gin's mode is process-wide state: set once here, never in the code that tests call.
@@ -68,22 +60,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		_, err := fmt.Fprintln(stdout, cfg.version)
 		return err
 	case modeHealthcheck:
-		return healthcheck(ctx, "http://"+net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.port))+"/healthz", healthcheckTimeout)
+		return healthcheck(ctx, "http://"+net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.port))+contract.HealthPath, healthcheckTimeout)
 	}
 
-	logOut := newLogWriter(stdout)
+	logOut := newLogWriter(stdout, logFlushInterval)
 	defer logOut.Close()
 	logger := newLogger(logOut, cfg)
-	meta := newTaskMetadataClient(cfg.ecsMetadataURI, taskMetadataTimeout, taskMetadataRetry, time.Now)
-	srv := &http.Server{
-		Handler:           NewServer(logger, cfg, meta, time.Now),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(NewServer(logger, cfg, readTaskMetadata(cfg.ecsMetadataURI, taskMetadataTimeout), time.Now), logger)
 
 	// Listen before serving, so that a taken port fails the start instead of a goroutine.
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.port)))
@@ -117,4 +100,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// newHTTPServer wraps handler in the server's limits. The idle timeout outlasts the load
+// balancer's (contract.AppIdleTimeout); the header limit is the ALB's 64 KB.
+func newHTTPServer(handler http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       contract.AppIdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }

@@ -2,36 +2,34 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 )
 
 // headerRequestID is the request ID header in Go's canonical form, so that reading it from the
 // header maps needs no canonicalisation.
 const headerRequestID = "X-Request-Id"
 
-// maxRequestIDLength bounds an incoming X-Request-ID; a longer one is replaced.
-const maxRequestIDLength = 128
-
 // requestID keeps the client's X-Request-ID when it is sane (1 to 128 characters from
 // A-Z a-z 0-9 - _ . : = + /), and otherwise replaces it with a fresh random UUID. The ID goes
 // into the response header, where requestIDOf reads it back for log lines and error bodies.
 func requestID() gin.HandlerFunc {
+	sane := regexp.MustCompile(`^[A-Za-z0-9_.:=+/-]{1,128}$`)
 	return func(c *gin.Context) {
 		var id string
-		if values := c.Request.Header[headerRequestID]; len(values) == 1 && isSaneRequestID(values[0]) {
+		if values := c.Request.Header[headerRequestID]; len(values) == 1 && sane.MatchString(values[0]) {
 			id = values[0]
 		} else {
-			id = newRequestID()
+			id = uuid.NewString()
 		}
 		c.Writer.Header()[headerRequestID] = []string{id}
 		c.Next()
@@ -44,40 +42,6 @@ func requestIDOf(c *gin.Context) string {
 		return values[0]
 	}
 	return ""
-}
-
-func isSaneRequestID(id string) bool {
-	if len(id) == 0 || len(id) > maxRequestIDLength {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		switch b := id[i]; {
-		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9':
-		case b == '-', b == '_', b == '.', b == ':', b == '=', b == '+', b == '/':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// newRequestID returns a random (version 4) UUID.
-func newRequestID() string {
-	var u [16]byte
-	_, _ = rand.Read(u[:]) // crypto/rand.Read never fails on supported platforms
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], u[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], u[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], u[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], u[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], u[10:])
-	return string(s[:])
 }
 
 // maxLoggedPathLength bounds the request path in a log line.
@@ -101,10 +65,12 @@ func accessLog(logger *slog.Logger) gin.HandlerFunc {
 		if !handler.Enabled(ctx, level) {
 			return
 		}
+		// Straight to the handler: Logger.LogAttrs would also record the caller's program counter,
+		// a stack walk on every request for a source location the line does not show.
 		end := time.Now()
 		route := c.FullPath()
-		// A fixed array keeps the attributes off the heap.
-		attrs := [...]slog.Attr{
+		r := slog.NewRecord(end, level, "request", 0)
+		r.AddAttrs(
 			slog.String("method", c.Request.Method),
 			slog.String("route", route),
 			slog.Int("status", status),
@@ -112,21 +78,13 @@ func accessLog(logger *slog.Logger) gin.HandlerFunc {
 			slog.Int("bytes", bodyBytes(c)),
 			slog.String("requestId", requestIDOf(c)),
 			slog.String("clientIp", c.ClientIP()),
-			{}, {}, // path, error
-		}
-		n := len(attrs) - 2
+		)
 		if route == "" {
-			attrs[n] = slog.String("path", truncate(c.Request.URL.Path, maxLoggedPathLength))
-			n++
+			r.AddAttrs(slog.String("path", truncate(c.Request.URL.Path, maxLoggedPathLength)))
 		}
 		if len(c.Errors) > 0 {
-			attrs[n] = slog.String("error", c.Errors.String())
-			n++
+			r.AddAttrs(slog.String("error", c.Errors.String()))
 		}
-		// Straight to the handler: Logger.LogAttrs would also record the caller's program counter,
-		// a stack walk on every request for a source location the line does not show.
-		r := slog.NewRecord(end, level, "request", 0)
-		r.AddAttrs(attrs[:n]...)
 		_ = handler.Handle(ctx, r)
 	}
 }

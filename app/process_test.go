@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gin-fargate/gin-fargate/app/contract"
 )
 
 // testBinDir holds the binaries the tests build; TestMain creates and removes it.
@@ -106,7 +108,7 @@ func TestProcessGracefulShutdown(t *testing.T) {
 			port := freePort(t)
 			addr := "127.0.0.1:" + strconv.Itoa(port)
 			p := startProcess(t, bin, []string{"PORT=" + strconv.Itoa(port), "SHUTDOWN_TIMEOUT=15s"})
-			waitForReady(t, "http://"+addr+"/healthz", 10*time.Second)
+			waitForReady(t, addr, 10*time.Second)
 
 			conn, br := startSlowEcho(t, addr, `{"message":"drained"}`, 5)
 			if err := p.cmd.Process.Signal(sig); err != nil {
@@ -155,7 +157,7 @@ func TestProcessShutdownTimeout(t *testing.T) {
 	port := freePort(t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	p := startProcess(t, bin, []string{"PORT=" + strconv.Itoa(port), "SHUTDOWN_TIMEOUT=300ms"})
-	waitForReady(t, "http://"+addr+"/healthz", 10*time.Second)
+	waitForReady(t, addr, 10*time.Second)
 
 	startSlowEcho(t, addr, `{"message":"never finished"}`, 5)
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -225,7 +227,7 @@ func TestProcessHealthcheck(t *testing.T) {
 
 	apiPort := freePort(t)
 	api := startProcess(t, bin, []string{"PORT=" + strconv.Itoa(apiPort)})
-	waitForReady(t, "http://127.0.0.1:"+strconv.Itoa(apiPort)+"/healthz", 10*time.Second)
+	waitForReady(t, "127.0.0.1:"+strconv.Itoa(apiPort), 10*time.Second)
 
 	unhealthy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, `{"status":"starting"}`, http.StatusServiceUnavailable)
@@ -243,11 +245,11 @@ func TestProcessHealthcheck(t *testing.T) {
 		wantCode int
 		wantErr  string
 	}{
-		"live flag":       {port: apiPort, args: []string{"-healthcheck"}, wantCode: 0},
+		"live flag":       {port: apiPort, args: []string{contract.HealthcheckFlag}, wantCode: 0},
 		"live subcommand": {port: apiPort, args: []string{"healthcheck"}, wantCode: 0},
-		"nothing":         {port: freePort(t), args: []string{"-healthcheck"}, wantCode: 1, wantErr: "connection refused"},
+		"nothing":         {port: freePort(t), args: []string{contract.HealthcheckFlag}, wantCode: 1, wantErr: "connection refused"},
 		"unhealthy":       {port: portOf(unhealthy), args: []string{"healthcheck"}, wantCode: 1, wantErr: "status 503, want 200"},
-		"hung":            {port: portOf(hung), args: []string{"-healthcheck"}, wantCode: 1, wantErr: "deadline exceeded"},
+		"hung":            {port: portOf(hung), args: []string{contract.HealthcheckFlag}, wantCode: 1, wantErr: "deadline exceeded"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -6,17 +6,17 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/gin-fargate/gin-fargate/app/contract"
 )
 
 // Error codes: the stable, machine-readable part of every error response. Each maps to one status
-// in statusOf.
+// in statusOf; not_found is contract.CodeNotFound, which the load balancer answers too.
 const (
 	codeBadRequest           = "bad_request"
 	codeInvalidParameter     = "invalid_parameter"
 	codeInvalidJSON          = "invalid_json"
 	codeInvalidField         = "invalid_field"
-	codeUnknownField         = "unknown_field"
-	codeNotFound             = "not_found"
 	codeMethodNotAllowed     = "method_not_allowed"
 	codePayloadTooLarge      = "payload_too_large"
 	codeUnsupportedMediaType = "unsupported_media_type"
@@ -26,9 +26,9 @@ const (
 // statusOf maps an error code to its HTTP status.
 func statusOf(code string) int {
 	switch code {
-	case codeBadRequest, codeInvalidParameter, codeInvalidJSON, codeInvalidField, codeUnknownField:
+	case codeBadRequest, codeInvalidParameter, codeInvalidJSON, codeInvalidField:
 		return http.StatusBadRequest
-	case codeNotFound:
+	case contract.CodeNotFound:
 		return http.StatusNotFound
 	case codeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
@@ -53,29 +53,17 @@ func errorf(code, format string, args ...any) *apiError {
 	return &apiError{code: code, message: fmt.Sprintf(format, args...)}
 }
 
-// errorResponse is the one shape of every error the API returns:
-//
-//	{"error":{"code":"invalid_field","message":"...","requestId":"..."}}
-type errorResponse struct {
-	Error errorBody `json:"error"`
-}
-
-type errorBody struct {
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-	RequestID string `json:"requestId"`
-}
-
-// respondError writes err in the one error shape and stops the handler chain. An *apiError is
-// shown as it is; any other error is an internal one: the client gets a bare 500, and the error
-// is attached to the context for the access log line, which carries it with the request ID.
+// respondError writes err in the one error shape, contract.ErrorResponse, and stops the handler
+// chain. An *apiError is shown as it is; any other error is an internal one: the client gets a
+// bare 500, and the error is attached to the context for the access log line, which carries it
+// with the request ID.
 func respondError(c *gin.Context, err error) {
 	var apiErr *apiError
 	if !errors.As(err, &apiErr) {
 		_ = c.Error(err)
 		apiErr = &apiError{code: codeInternal, message: "internal server error"}
 	}
-	c.AbortWithStatusJSON(statusOf(apiErr.code), errorResponse{Error: errorBody{
+	c.AbortWithStatusJSON(statusOf(apiErr.code), contract.ErrorResponse{Error: contract.ErrorBody{
 		Code:      apiErr.code,
 		Message:   apiErr.message,
 		RequestID: requestIDOf(c),
@@ -85,7 +73,7 @@ func respondError(c *gin.Context, err error) {
 // handleNoRoute answers a path that no route matches.
 func handleNoRoute() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		respondError(c, errorf(codeNotFound, "no route matches %s %s", c.Request.Method, truncate(c.Request.URL.Path, maxLoggedPathLength)))
+		respondError(c, errorf(contract.CodeNotFound, "no route matches %s %s", c.Request.Method, truncate(c.Request.URL.Path, maxLoggedPathLength)))
 	}
 }
 

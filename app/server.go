@@ -10,9 +10,9 @@ import (
 )
 
 // NewServer returns the API's HTTP handler: a Gin engine with every route and middleware. Its
-// dependencies are its arguments: the logger, the validated config, the ECS task metadata client
+// dependencies are its arguments: the logger, the validated config, the ECS task metadata reader
 // and the clock.
-func NewServer(logger *slog.Logger, cfg config, meta *taskMetadataClient, now func() time.Time) http.Handler {
+func NewServer(logger *slog.Logger, cfg config, meta func() (taskMetadata, error), now func() time.Time) http.Handler {
 	r := gin.New()
 
 	// Unknown paths get a JSON 404 instead of a redirect to a cleaned path, and wrong methods a
@@ -27,13 +27,9 @@ func NewServer(logger *slog.Logger, cfg config, meta *taskMetadataClient, now fu
 	r.TrustedPlatform = ""
 	r.ForwardedByClientIP = true
 	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
-	proxies := make([]string, 0, len(cfg.trustedProxies))
-	for _, p := range cfg.trustedProxies {
-		proxies = append(proxies, p.String())
-	}
-	if err := r.SetTrustedProxies(proxies); err != nil {
-		// loadConfig has validated every prefix, so this is a programming error.
-		panic(fmt.Sprintf("set trusted proxies %q: %v", proxies, err))
+	if err := r.SetTrustedProxies(cfg.trustedProxies); err != nil {
+		// loadConfig has validated every CIDR, so this is a programming error.
+		panic(fmt.Sprintf("set trusted proxies %q: %v", cfg.trustedProxies, err))
 	}
 
 	// Outermost first: the request ID exists before anything logs, the access log sees the final
