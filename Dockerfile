@@ -10,13 +10,14 @@ WORKDIR /src
 # Only what the build needs (.dockerignore allows nothing else): go build below fetches just the
 # modules ./app imports. `go mod download` would fetch every module of go.mod, the Pulumi SDKs of
 # infra/ included. The nomsgpack tag leaves out Gin's MessagePack codec, which the API does not
-# use: the binary shrinks from 14 to 8 MiB.
+# use, and validator_novalidatefn the validator's method lookups by reflection, which keep every
+# method of every type in the binary: it shrinks from 14 to 9 MiB.
 COPY go.mod go.sum ./
 COPY app/ ./app/
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
-    go build -tags nomsgpack -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/api ./app
+    go build -tags nomsgpack,validator_novalidatefn -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/api ./app
 
 # Final stage: the static binary alone on distroless (no shell, no package manager), run as the
 # image's unprivileged nonroot user, given by number so that no runtime needs /etc/passwd to know
