@@ -8,13 +8,20 @@ import (
 	"testing"
 )
 
-// TestPrivateBuckets: every bucket of the stack is private the same way, and kept with its objects
-// when it leaves the stack unless forceDelete.
+// withUploads declares the uploads bucket of docs/add-an-aws-resource.md (uploads_example_test.go)
+// as the one AWS resource the API uses.
+func withUploads() runOption {
+	return withAppResources(map[string]appResource{"uploads": declareUploads})
+}
+
+// TestPrivateBuckets: every bucket of the stack, the access-log bucket and a bucket the API uses,
+// is private the same way, and kept with its objects when it leaves the stack unless forceDelete.
 func TestPrivateBuckets(t *testing.T) {
 	t.Parallel()
 	for _, forceDelete := range []bool{false, true} {
-		run := mustRun(t, withConfig(map[string]string{"accessLogs": "true", "forceDelete": strconv.FormatBool(forceDelete)}))
-		for _, name := range []string{"access-logs"} {
+		run := mustRun(t, withConfig(map[string]string{"accessLogs": "true", "forceDelete": strconv.FormatBool(forceDelete)}),
+			withUploads())
+		for _, name := range []string{"access-logs", "uploads"} {
 			t.Run(fmt.Sprintf("%s forceDelete %v", name, forceDelete), func(t *testing.T) {
 				checkPrivateBucket(t, run, name, forceDelete)
 			})
