@@ -25,6 +25,11 @@ type policyStatement struct {
 	Condition map[string]map[string]any `json:"Condition,omitempty"`
 }
 
+// unscopedActions are the actions of the stack's roles that AWS scopes to no resource (the
+// Service Authorization Reference lists no resource type for them): the only ones an Allow may
+// grant on Resource "*".
+func unscopedActions() []string { return []string{"ecr:GetAuthorizationToken"} }
+
 func policyJSON(statements ...policyStatement) (string, error) {
 	b, err := json.Marshal(policyDocument{Version: "2012-10-17", Statement: statements})
 	return string(b), err

@@ -31,5 +31,5 @@ func program(ctx *pulumi.Context) error {
 
 // productionDeps are the program's dependencies outside tests.
 func productionDeps() deps {
-	return deps{clock: rollout.SystemClock{}, pollInterval: rollout.PollInterval}
+	return deps{resources: appResources(), clock: rollout.SystemClock{}, pollInterval: rollout.PollInterval}
 }

@@ -529,9 +529,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// defaultDeps are the program's dependencies in tests: the wall clock, and a poll interval of a
-// millisecond, so no test waits.
-func defaultDeps() deps { return deps{clock: rollout.SystemClock{}, pollInterval: time.Millisecond} }
+// defaultDeps are the program's dependencies in tests: the AWS resources the API uses as the
+// program declares them, the wall clock, and a poll interval of a millisecond, so no test waits.
+func defaultDeps() deps {
+	return deps{resources: appResources(), clock: rollout.SystemClock{}, pollInterval: time.Millisecond}
+}
 
 // runOption changes how a test runs the program.
 type runOption func(*runSettings)
@@ -543,6 +545,8 @@ type runSettings struct {
 	// deployed makes a preview see known outputs, as for a stack whose resources exist unchanged.
 	deployed bool
 	rootDir  string
+	// resources replace the AWS resources the API uses, when set.
+	resources map[string]appResource
 }
 
 // withConfig sets stack config; a key without a namespace belongs to the project.
@@ -566,6 +570,12 @@ func asPreview() runOption { return func(s *runSettings) { s.dryRun = true } }
 // nothing changes: the resources' outputs are known.
 func asPreviewOfDeployedStack() runOption {
 	return func(s *runSettings) { s.dryRun, s.deployed = true, true }
+}
+
+// withAppResources declares these AWS resources the API uses instead of appResources' (none
+// when empty).
+func withAppResources(resources map[string]appResource) runOption {
+	return func(s *runSettings) { s.resources = resources }
 }
 
 // withSourceRoot hashes the image from dir instead of a fresh fixture.
@@ -609,7 +619,11 @@ func runStack(t *testing.T, m *mockCloud, opts ...runOption) (*stackRun, error) 
 	m.preview = s.dryRun && !s.deployed
 	run := &stackRun{mockCloud: m, outputs: map[string]awaitedOutput{}, root: s.rootDir}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		outs, err := declareStack(ctx, defaultDeps())
+		d := defaultDeps()
+		if s.resources != nil {
+			d.resources = s.resources
+		}
+		outs, err := declareStack(ctx, d)
 		if err != nil {
 			return err
 		}

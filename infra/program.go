@@ -10,9 +10,10 @@ import (
 // stackOutputs are the stack's exports by name.
 type stackOutputs map[string]pulumi.StringOutput
 
-// deps are what the program takes from outside the stack's config: the clock the deployment
-// watch reads and how often it polls ECS.
+// deps are what the program takes besides the stack's config: the AWS resources the API uses
+// (appResources), the clock the deployment watch reads and how often it polls ECS.
 type deps struct {
+	resources    map[string]appResource
 	clock        rollout.Clock
 	pollInterval time.Duration
 }
@@ -58,7 +59,7 @@ func declareStack(ctx *pulumi.Context, d deps) (stackOutputs, error) {
 	}
 	watch := deploymentWatch{region: t.region, profile: cfg.Profile, started: started, interval: d.pollInterval,
 		timeout: cfg.DeployTimeout, clock: d.clock}
-	api, alarms, err := declareService(ctx, cfg, t, network, web, image, watch)
+	api, alarms, err := declareService(ctx, cfg, t, network, web, image, d.resources, watch)
 	if err != nil {
 		return nil, err
 	}
@@ -187,12 +188,23 @@ func declareImage(ctx *pulumi.Context, cfg *stackConfig, t *target) (*Registry, 
 	return registry, image, nil
 }
 
-// declareService declares the app's secrets, the alarms that roll its deployments back (declared
-// first, so the service names alarms that exist), the ECS service, followed through its
-// deployments by watch, and its autoscaling.
+// appResources are the AWS resources the API uses, by the logical name of their component: one
+// line each, naming the function that declares the component and returns what it grants the
+// service (docs/add-an-aws-resource.md).
+func appResources() map[string]appResource {
+	return map[string]appResource{}
+}
+
+// declareService declares the app's secrets and the AWS resources it uses, the alarms that roll
+// its deployments back (declared first, so the service names alarms that exist), the ECS service,
+// followed through its deployments by watch, and its autoscaling.
 func declareService(ctx *pulumi.Context, cfg *stackConfig, t *target, network *Network, web *LoadBalancer,
-	image *AppImage, watch deploymentWatch,
+	image *AppImage, resources map[string]appResource, watch deploymentWatch,
 ) (*Service, *Alarms, error) {
+	grants, err := declareAppResources(ctx, cfg, t, resources)
+	if err != nil {
+		return nil, nil, err
+	}
 	secretARNs := pulumi.StringMap{}
 	if len(cfg.Secrets) > 0 {
 		secrets, err := NewSecrets(ctx, "secrets", &SecretsArgs{
@@ -233,6 +245,7 @@ func declareService(ctx *pulumi.Context, cfg *stackConfig, t *target, network *N
 		PullRepositoryARN:    image.PullRepositoryARN,
 		Env:                  cfg.Env,
 		Secrets:              secretARNs,
+		Grants:               grants,
 		TrustedProxies:       cfg.VpcCIDR.String(),
 		SubnetIDs:            network.TaskSubnetIDs,
 		SecurityGroupIDs:     pulumi.StringArray{network.TaskSecurityGroupID},

@@ -497,9 +497,11 @@ func TestPathRuleGroups(t *testing.T) {
 	}
 }
 
+// TestContainerEnvironment: the container gets the contract's variables and env, and nothing else
+// when no AWS resource hands it more (TestGrantsReachTheService).
 func TestContainerEnvironment(t *testing.T) {
 	t.Parallel()
-	run := mustRun(t, withConfig(map[string]string{
+	run := mustRun(t, withAppResources(map[string]appResource{}), withConfig(map[string]string{
 		"containerPort": "9000",
 		"vpcCidr":       "10.42.0.0/16",
 		"env":           `{"FEATURE_X":"on","LOG_LEVEL":"debug"}`,

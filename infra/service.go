@@ -85,6 +85,9 @@ type ServiceArgs struct {
 	// Secrets maps environment variable names to Secrets Manager secret ARNs, injected at start;
 	// the execution role may read exactly these secrets (Security Hub ECS.8).
 	Secrets pulumi.StringMap
+	// Grants are what the AWS resources the API uses hand the service, by the name of their
+	// component: the task role's permissions and more environment.
+	Grants map[string]Grant
 	// SubnetIDs, SecurityGroupIDs and AssignPublicIP place the tasks.
 	SubnetIDs        pulumi.StringArrayInput
 	SecurityGroupIDs pulumi.StringArrayInput
@@ -107,6 +110,9 @@ type ServiceArgs struct {
 
 // NewService declares the cluster, roles, task definition and service.
 func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pulumi.ResourceOption) (*Service, error) {
+	if err := checkGrants(args.Grants, args.Env, args.Secrets); err != nil {
+		return nil, err
+	}
 	s := &Service{}
 	if err := ctx.RegisterComponentResource(componentType(ctx, "Service"), name, s, opts...); err != nil {
 		return nil, err
@@ -157,11 +163,15 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		return nil, err
 	}
 
-	// The service waits for the execution role's policy, not only for the role the task definition
-	// names: otherwise its first tasks can start before they may pull the image, write logs or read
-	// a newly added secret, and a destroy can delete the policy while the tasks still drain.
+	// The service waits for the roles' policies, not only for the roles the task definition names:
+	// otherwise its first tasks can start before they may pull the image, write logs, read a newly
+	// added secret or use a granted resource, and a destroy can delete a policy while the tasks
+	// still drain.
 	ready := append([]pulumi.Resource{capacity, roles.executionPolicy}, args.LoadBalancerReady...)
 	ready = append(ready, args.NetworkReady...)
+	if roles.taskPolicy != nil {
+		ready = append(ready, roles.taskPolicy)
+	}
 	svc, err := ecs.NewService(ctx, name+"-service", &ecs.ServiceArgs{
 		Cluster:        cluster.Arn,
 		TaskDefinition: td.Arn,
@@ -247,16 +257,17 @@ func capacityStrategy(spot bool) ecs.ServiceCapacityProviderStrategyArray {
 	return out
 }
 
-// taskRoles are the task's two roles and what the execution role may do.
+// taskRoles are the task's two roles and their policies; taskPolicy is nil when no grant allows
+// anything.
 type taskRoles struct {
-	execution, task *iam.Role
-	executionPolicy *iam.RolePolicy
+	execution, task             *iam.Role
+	executionPolicy, taskPolicy *iam.RolePolicy
 }
 
 // addRoles declares the execution role (what ECS needs to start the task: pull this image, write
-// to this log group, read these secrets) and a separate task role with no permissions, the app's
-// own identity (Checkov CKV_AWS_249). Only ecr:GetAuthorizationToken, which has no resource
-// type, is allowed on "*".
+// to this log group, read these secrets) and a separate task role, the app's own identity
+// (Checkov CKV_AWS_249), allowed only what the grants allow. Only ecr:GetAuthorizationToken,
+// which has no resource type, is allowed on "*".
 func addRoles(ctx *pulumi.Context, name string, args *ServiceArgs, logGroup *cloudwatch.LogGroup,
 	parent pulumi.ResourceOption,
 ) (taskRoles, error) {
@@ -266,7 +277,7 @@ func addRoles(ctx *pulumi.Context, name string, args *ServiceArgs, logGroup *clo
 	if err != nil {
 		return taskRoles{}, fmt.Errorf("create execution role: %w", err)
 	}
-	task, err := newServiceRole(ctx, name+"-task-role", "The app's own identity; no permissions",
+	task, err := newServiceRole(ctx, name+"-task-role", "The app's own identity: only what the stack's resources grant it",
 		"ecs-tasks.amazonaws.com", args.Account,
 		fmt.Sprintf("arn:%s:ecs:%s:%s:*", partition, args.Region, args.Account), parent)
 	if err != nil {
@@ -289,7 +300,16 @@ func addRoles(ctx *pulumi.Context, name string, args *ServiceArgs, logGroup *clo
 	if err != nil {
 		return taskRoles{}, fmt.Errorf("create execution policy: %w", err)
 	}
-	return taskRoles{execution: exec, task: task, executionPolicy: execPolicy}, nil
+	roles := taskRoles{execution: exec, task: task, executionPolicy: execPolicy}
+	if granted, ok := taskPolicy(args.Grants); ok {
+		if roles.taskPolicy, err = iam.NewRolePolicy(ctx, name+"-task-policy", &iam.RolePolicyArgs{
+			Role:   task.ID(),
+			Policy: granted,
+		}, parent); err != nil {
+			return taskRoles{}, fmt.Errorf("create task policy: %w", err)
+		}
+	}
+	return roles, nil
 }
 
 // executionPolicy is the execution role's policy: pull from exactly one ECR repository (when the
@@ -327,8 +347,9 @@ func executionPolicy(repoArn, logGroupArn string, secretArns []string) (string, 
 func addTaskDefinition(ctx *pulumi.Context, name string, args *ServiceArgs, logGroup *cloudwatch.LogGroup,
 	roles taskRoles, parent pulumi.ResourceOption,
 ) (*ecs.TaskDefinition, error) {
-	defs := pulumi.All(args.Image, logGroup.Name, args.Secrets.ToStringMapOutput()).ApplyT(func(v []any) (string, error) {
-		return containerDefinitions(args, v[0].(string), v[1].(string), v[2].(map[string]string))
+	defs := pulumi.All(args.Image, logGroup.Name, args.Secrets.ToStringMapOutput(),
+		grantEnv(args.Grants).ToStringMapOutput()).ApplyT(func(v []any) (string, error) {
+		return containerDefinitions(args, v[0].(string), v[1].(string), v[2].(map[string]string), v[3].(map[string]string))
 	}).(pulumi.StringOutput)
 
 	td, err := ecs.NewTaskDefinition(ctx, name+"-task", &ecs.TaskDefinitionArgs{
@@ -413,10 +434,14 @@ type (
 	}
 )
 
-// appEnvironment is the app's environment: the contract's variables plus the configured env.
-func appEnvironment(args *ServiceArgs) []keyValue {
+// appEnvironment is the app's environment: the contract's variables plus the configured env and
+// the grants' env.
+func appEnvironment(args *ServiceArgs, granted map[string]string) []keyValue {
 	env := map[string]string{contract.EnvLogLevel: defaultLogLevel}
 	for k, v := range args.Env {
+		env[k] = v
+	}
+	for k, v := range granted {
 		env[k] = v
 	}
 	env[contract.EnvPort] = strconv.Itoa(args.ContainerPort)
@@ -434,7 +459,7 @@ func appEnvironment(args *ServiceArgs) []keyValue {
 // containerDefinitions renders the task's one container: non-root, read-only root filesystem,
 // no capabilities, an init process, the binary's health check, awslogs (Security Hub ECS.4, ECS.5,
 // ECS.8, ECS.9, ECS.20; Checkov CKV_AWS_334, CKV_AWS_336).
-func containerDefinitions(args *ServiceArgs, image, logGroup string, secrets map[string]string) (string, error) {
+func containerDefinitions(args *ServiceArgs, image, logGroup string, secrets, granted map[string]string) (string, error) {
 	var refs []secretRef
 	for _, n := range sortedKeys(secrets) {
 		refs = append(refs, secretRef{Name: n, ValueFrom: secrets[n]})
@@ -454,7 +479,7 @@ func containerDefinitions(args *ServiceArgs, image, logGroup string, secrets map
 			Protocol:      "tcp",
 			AppProtocol:   "http",
 		}},
-		Environment: appEnvironment(args),
+		Environment: appEnvironment(args, granted),
 		Secrets:     refs,
 		LinuxParameters: linuxParameters{
 			InitProcessEnabled: true,
