@@ -126,7 +126,7 @@ stack-init: (_require "pulumi")
     report="$(infra/doctor/doctor.sh backend 2>&1)" || status=$?
     if (( status == 2 )); then
       echo "pulumi: not logged in to any backend, so using the local file backend: pulumi login --local"
-      echo "pulumi: state is kept in ${PULUMI_HOME:-~/.pulumi}; back it up, or move to S3 or Pulumi Cloud (README.md, State backend)"
+      echo "pulumi: state is kept in ${PULUMI_HOME:-~/.pulumi}; back it up, or move to S3 or Pulumi Cloud (docs/configuration.md, State backend)"
       pulumi login --local
     elif (( status != 0 )); then
       echo "$report" >&2

@@ -126,7 +126,7 @@ func parseFlags(args []string, usage io.Writer) (config, error) {
 		fmt.Fprintf(usage, "Usage: %s [%s | %s | -version]\n\n", name, contract.HealthcheckFlag, subcommand)
 		fmt.Fprintf(usage, "Serves the HTTP API on :$PORT until SIGTERM or SIGINT.\n\nFlags:\n")
 		fs.PrintDefaults()
-		fmt.Fprintf(usage, "\nEnvironment: %s (see README.md).\n", strings.Join([]string{contract.EnvPort, contract.EnvAppVersion,
+		fmt.Fprintf(usage, "\nEnvironment: %s (see docs/api.md).\n", strings.Join([]string{contract.EnvPort, contract.EnvAppVersion,
 			contract.EnvServiceName, contract.EnvLogLevel, contract.EnvShutdownTimeout, contract.EnvTrustedProxies,
 			contract.EnvMaxBodyBytes, contract.EnvECSMetadataURI}, ", "))
 	}

@@ -84,7 +84,7 @@ func validateSettings(s *stackSettings) (*stackConfig, []error) {
 		case read[key] || namespace == "aws" || namespace == "pulumi":
 		case namespace == s.Project:
 			problems = append(problems, fmt.Errorf("%s: is not a setting of this program; allowed: the keys "+
-				"Pulumi.yaml declares (README.md, Configuration)", key))
+				"Pulumi.yaml declares (docs/configuration.md)", key))
 		default:
 			problems = append(problems, fmt.Errorf("%s: is in namespace %s, which nothing here reads; allowed: "+
 				"%s:%s or %s without a namespace (the project is %s in Pulumi.yaml), or an aws: provider setting",

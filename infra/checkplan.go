@@ -26,7 +26,7 @@ func printPlan(w io.Writer, s *stackSettings, cfg *stackConfig, res declaredStac
 
 	prices := usEast1Prices()
 	waivers := waiversInForce(cfg, securityWaivers(prices))
-	fmt.Fprintf(w, "\nsecurity waivers in force: %d (README.md, Security waivers)\n", len(waivers))
+	fmt.Fprintf(w, "\nsecurity waivers in force: %d (docs/security.md, Security waivers)\n", len(waivers))
 	for _, wv := range waivers {
 		fmt.Fprintf(w, "  %s: %s\n      to satisfy: %s\n", strings.Join(wv.Controls, ", "), plainText(wv.When), plainText(wv.Satisfy))
 	}

@@ -30,7 +30,7 @@ func estimateFor(t *testing.T, stackFile string) costEstimate {
 	return estimateCost(declared, usEast1Prices(), quietMonth())
 }
 
-// costProfiles are the stack files the README's cost table prices, by its column names.
+// costProfiles are the stack files the cost table of docs/cost.md prices, by its column names.
 func costProfiles(t *testing.T) map[string]string {
 	t.Helper()
 	dev, err := os.ReadFile("../Pulumi.dev.yaml")
@@ -40,7 +40,7 @@ func costProfiles(t *testing.T) map[string]string {
 	return map[string]string{
 		"defaults":          "config:\n  aws:region: us-east-1\n",
 		"`just check dev`":  string(dev),
-		"`just check prod`": readmeProductionProfile(t),
+		"`just check prod`": productionProfile(t),
 	}
 }
 
@@ -130,12 +130,12 @@ func TestCostOfProfiles(t *testing.T) {
 	}
 }
 
-// TestREADMECostTables: the README's cost tables show what `just check` computes for the
+// TestCostPageTables: the cost tables of docs/cost.md show what `just check` computes for the
 // profiles and egress modes they name.
-func TestREADMECostTables(t *testing.T) {
+func TestCostPageTables(t *testing.T) {
 	t.Parallel()
-	readme := readREADME(t)
-	rows := markdownTable(t, readme, "| line |")
+	page := readDoc(t, "cost.md")
+	rows := markdownTable(t, page, "| line |")
 	header := rows[0]
 	estimates := map[string]costEstimate{}
 	for name, file := range costProfiles(t) {
@@ -144,7 +144,7 @@ func TestREADMECostTables(t *testing.T) {
 	for col, name := range header[1:] {
 		est, ok := estimates[name]
 		if !ok {
-			t.Fatalf("README cost table column %q is none of %v", name, sortedKeys(estimates))
+			t.Fatalf("docs/cost.md: cost table column %q is none of %v", name, sortedKeys(estimates))
 		}
 		lines := map[string]int64{}
 		for _, l := range est.Lines {
@@ -160,29 +160,29 @@ func TestREADMECostTables(t *testing.T) {
 				want = dollars(est.Cents())
 			}
 			if cell != want {
-				t.Errorf("README %s, %s: %s, but just check computes %s", name, item, cell, want)
+				t.Errorf("docs/cost.md %s, %s: %s, but just check computes %s", name, item, cell, want)
 			}
 			delete(lines, item)
 		}
 		for item := range lines {
-			t.Errorf("README %s lacks the line %s", name, item)
+			t.Errorf("docs/cost.md %s lacks the line %s", name, item)
 		}
 	}
 
-	for _, row := range markdownTable(t, readme, "| `egress` | arm64 (default) | x86_64 |")[1:] {
+	for _, row := range markdownTable(t, page, "| `egress` | arm64 (default) | x86_64 |")[1:] {
 		for col, arch := range []string{"arm64", "x86_64"} {
 			mode := strings.Trim(strings.Fields(row[0])[0], "`")
 			est := estimateFor(t, "config:\n  aws:region: us-east-1\n  egress: "+mode+"\n  architecture: "+arch+"\n")
 			if got, want := strings.Trim(row[col+1], "*"), dollars(est.Cents()); got != want {
-				t.Errorf("README egress %s on %s: %s, but just check computes %s", mode, arch, got, want)
+				t.Errorf("docs/cost.md egress %s on %s: %s, but just check computes %s", mode, arch, got, want)
 			}
 		}
 	}
 }
 
-// TestREADMEUnitPrices: the README's unit price table is the price table of infra/pricing.go,
-// row for row.
-func TestREADMEUnitPrices(t *testing.T) {
+// TestCostPageUnitPrices: the unit price table of docs/cost.md is the price table of
+// infra/pricing.go, row for row.
+func TestCostPageUnitPrices(t *testing.T) {
 	t.Parallel()
 	var code [][]string
 	table := reflect.ValueOf(usEast1Prices())
@@ -196,50 +196,25 @@ func TestREADMEUnitPrices(t *testing.T) {
 			t.Fatalf("price table field %s is a %T", table.Type().Field(i).Name, p)
 		}
 	}
-	readme := markdownTable(t, readREADME(t), "| Item | Price | Source |")[1:]
+	page := markdownTable(t, readDoc(t, "cost.md"), "| Item | Price | Source |")[1:]
 	for _, row := range code {
-		if !slices.ContainsFunc(readme, func(r []string) bool { return slices.Equal(r, row) }) {
-			t.Errorf("README.md lacks the price row | %s |", strings.Join(row, " | "))
+		if !slices.ContainsFunc(page, func(r []string) bool { return slices.Equal(r, row) }) {
+			t.Errorf("docs/cost.md lacks the price row | %s |", strings.Join(row, " | "))
 		}
 	}
-	for _, row := range readme {
+	for _, row := range page {
 		if !slices.ContainsFunc(code, func(r []string) bool { return slices.Equal(r, row) }) {
-			t.Errorf("README.md lists a price infra/pricing.go does not have: %s", fmt.Sprint(row))
+			t.Errorf("docs/cost.md lists a price infra/pricing.go does not have: %s", fmt.Sprint(row))
 		}
 	}
 }
 
-// readREADME returns README.md.
-func readREADME(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
+// TestREADMEQuotesTheDevCost: the quick start quotes the dev stack's monthly cost as `just check
+// dev` computes it.
+func TestREADMEQuotesTheDevCost(t *testing.T) {
+	t.Parallel()
+	dev := estimateFor(t, costProfiles(t)["`just check dev`"])
+	if want := "`just check dev` estimates it at **" + dollars(dev.Cents()) + " a month**"; !strings.Contains(readDoc(t, "../README.md"), want) {
+		t.Errorf("README.md does not say %q", want)
 	}
-	return string(b)
-}
-
-// markdownTable returns the cells of the README table whose header line starts with prefix,
-// header first, without the separator line.
-func markdownTable(t *testing.T, doc, prefix string) [][]string {
-	t.Helper()
-	_, rest, ok := strings.Cut(doc, "\n"+prefix)
-	if !ok {
-		t.Fatalf("README.md has no table starting %q", prefix)
-	}
-	var rows [][]string
-	for i, line := range strings.Split(prefix+rest, "\n") {
-		if !strings.HasPrefix(line, "|") {
-			break
-		}
-		if i == 1 {
-			continue
-		}
-		var cells []string
-		for _, c := range strings.Split(strings.Trim(line, "|"), "|") {
-			cells = append(cells, strings.TrimSpace(c))
-		}
-		rows = append(rows, cells)
-	}
-	return rows
 }

@@ -95,8 +95,8 @@ func assertJSONNotFound(t *testing.T, l *resourceRecord) {
 
 // TestWithoutDomainServesHTTP: no domain means one HTTP listener on 80 that forwards per the rules
 // and answers everything else with the JSON 404, no certificate, no DNS records, no port 443 and no
-// zone lookup. (ELB.1, ELB.18, CKV_AWS_2 and CKV2_AWS_20 are waived in this mode: README, "Custom
-// domain and HTTPS".)
+// zone lookup. (ELB.1, ELB.18, CKV_AWS_2 and CKV2_AWS_20 are waived in this mode: docs/configuration.md,
+// "Custom domain and HTTPS".)
 func TestWithoutDomainServesHTTP(t *testing.T) {
 	t.Parallel()
 	run := mustRun(t)

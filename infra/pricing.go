@@ -6,8 +6,8 @@ import (
 )
 
 // price is a us-east-1 list price: what it is for, the amount in US dollars written as a decimal so
-// it stays exact, the unit it is charged per, and where it is quoted, and when. The README's unit
-// price table has one row per price, in these words.
+// it stays exact, the unit it is charged per, and where it is quoted, and when. The unit price
+// table of docs/cost.md has one row per price, in these words.
 type price struct {
 	Item   string
 	USD    string

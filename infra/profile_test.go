@@ -7,38 +7,34 @@ import (
 	"testing"
 )
 
-// readmeProductionProfile returns the Pulumi.prod.yaml example of README.md, the block of YAML
-// whose first line is "# Pulumi.prod.yaml".
-func readmeProductionProfile(t *testing.T) string {
+// productionProfile returns the Pulumi.prod.yaml example of docs/configuration.md, the block of
+// YAML whose first line is "# Pulumi.prod.yaml".
+func productionProfile(t *testing.T) string {
 	t.Helper()
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatalf("read README.md: %v", err)
-	}
-	_, rest, ok := strings.Cut(string(readme), "```yaml\n# Pulumi.prod.yaml\n")
+	_, rest, ok := strings.Cut(readDoc(t, "configuration.md"), "```yaml\n# Pulumi.prod.yaml\n")
 	if !ok {
-		t.Fatal("README.md has no ```yaml block starting with # Pulumi.prod.yaml")
+		t.Fatal("docs/configuration.md has no ```yaml block starting with # Pulumi.prod.yaml")
 	}
 	block, _, ok := strings.Cut(rest, "```")
 	if !ok {
-		t.Fatal("README.md's Pulumi.prod.yaml block is not closed")
+		t.Fatal("docs/configuration.md's Pulumi.prod.yaml block is not closed")
 	}
 	return block
 }
 
-// writeProductionProfile writes the README's production profile to a stack file and returns its path.
+// writeProductionProfile writes the production profile of docs/configuration.md to a stack file and returns its path.
 func writeProductionProfile(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "Pulumi.prod.yaml")
-	if err := os.WriteFile(path, []byte(readmeProductionProfile(t)), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(productionProfile(t)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path
 }
 
-// TestREADMEProductionProfile: the production profile the README shows is a stack file the CLI
-// loads, the program accepts and deploys, and it closes the waivers it claims to close.
-func TestREADMEProductionProfile(t *testing.T) {
+// TestProductionProfile: the production profile docs/configuration.md shows is a stack file the
+// CLI loads, the program accepts and deploys, and it closes the waivers it claims to close.
+func TestProductionProfile(t *testing.T) {
 	t.Parallel()
 	cfg := stackFileConfig(t, writeProductionProfile(t))
 	proj := loadProject(t)

@@ -30,7 +30,7 @@ func TestRenameIsOneLine(t *testing.T) {
 	dir := writeFiles(t, t.TempDir(), map[string]string{
 		projectFile:         nameLine.ReplaceAllString(string(project), "name: "+renamed),
 		"Pulumi.dev.yaml":   string(dev),
-		"Pulumi.prod.yaml":  readmeProductionProfile(t),
+		"Pulumi.prod.yaml":  productionProfile(t),
 		"Pulumi.moved.yaml": "config:\n  aws:region: us-east-1\n  " + renamed + ":cpu: 512\n  " + renamed + ":memory: 1024\n",
 		"Pulumi.stale.yaml": "config:\n  aws:region: us-east-1\n  " + old + ":cpu: 512\n",
 	})

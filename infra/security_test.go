@@ -320,7 +320,7 @@ func TestLoadBalancerControls(t *testing.T) {
 }
 
 // TestDeletionProtectionFollowsConfig: ELB.6, CKV_AWS_150. Off by default so destroy works; the
-// README's production checklist turns it on.
+// production profile of docs/configuration.md turns it on.
 func TestDeletionProtectionFollowsConfig(t *testing.T) {
 	t.Parallel()
 	for cfg, want := range map[string]bool{"": false, "true": true} {

@@ -8,7 +8,7 @@ import (
 
 // waiver is a security control a stack does not meet: the controls (Security Hub, Checkov, Trivy
 // and Pulumi policy IDs), the configuration that waives them, and what meeting them takes. The
-// README's security waivers table lists exactly these rows, in these words.
+// security waivers table of docs/security.md lists exactly these rows, in these words.
 type waiver struct {
 	Controls []string
 	When     string

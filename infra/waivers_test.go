@@ -6,29 +6,29 @@ import (
 	"testing"
 )
 
-// TestREADMEListsTheWaivers: the README's security waivers table has one row per waiver of the
-// program, in the same words.
-func TestREADMEListsTheWaivers(t *testing.T) {
+// TestSecurityPageListsTheWaivers: the security waivers table of docs/security.md has one row per
+// waiver of the program, in the same words.
+func TestSecurityPageListsTheWaivers(t *testing.T) {
 	t.Parallel()
-	var readme [][3]string
-	for _, row := range markdownTable(t, readREADME(t), "| Controls |")[1:] {
+	var page [][3]string
+	for _, row := range markdownTable(t, readDoc(t, "security.md"), "| Controls |")[1:] {
 		if len(row) != 3 {
 			t.Fatalf("waiver row %v has %d cells, want 3", row, len(row))
 		}
-		readme = append(readme, [3]string{strings.ReplaceAll(row[0], "`", ""), row[1], row[2]})
+		page = append(page, [3]string{strings.ReplaceAll(row[0], "`", ""), row[1], row[2]})
 	}
 	var code [][3]string
 	for _, w := range securityWaivers(usEast1Prices()) {
 		code = append(code, [3]string{strings.Join(w.Controls, ", "), w.When, w.Satisfy})
 	}
 	for _, w := range code {
-		if !slices.Contains(readme, w) {
-			t.Errorf("README.md lacks the waiver row | %s | %s | %s |", w[0], w[1], w[2])
+		if !slices.Contains(page, w) {
+			t.Errorf("docs/security.md lacks the waiver row | %s | %s | %s |", w[0], w[1], w[2])
 		}
 	}
-	for _, r := range readme {
+	for _, r := range page {
 		if !slices.Contains(code, r) {
-			t.Errorf("README.md lists a waiver the program does not have: | %s | %s | %s |", r[0], r[1], r[2])
+			t.Errorf("docs/security.md lists a waiver the program does not have: | %s | %s | %s |", r[0], r[1], r[2])
 		}
 	}
 }

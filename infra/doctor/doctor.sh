@@ -257,7 +257,7 @@ check_backend() {
   if [[ -n $configured ]]; then
     report missing backend "set up for $configured, but pulumi whoami fails: $(first_line "$whoami_out"); fix that login (pulumi login $configured): state started elsewhere would lose track of what is deployed"
   else
-    report warn backend "not logged in to any backend: just up logs in to the local one (pulumi login --local: state in ~/.pulumi, on this machine only); for state a team shares, log in first: pulumi login (Pulumi Cloud) or pulumi login s3://<bucket>/$project (README.md, State backend)"
+    report warn backend "not logged in to any backend: just up logs in to the local one (pulumi login --local: state in ~/.pulumi, on this machine only); for state a team shares, log in first: pulumi login (Pulumi Cloud) or pulumi login s3://<bucket>/$project (docs/configuration.md, State backend)"
   fi
 }
 
@@ -282,7 +282,7 @@ check_passphrase() {
   elif [[ -n $file ]]; then
     report missing passphrase "PULUMI_CONFIG_PASSPHRASE_FILE $file cannot be read: put the stack's passphrase in it (chmod 600), or point the variable at the file that holds it"
   else
-    report warn passphrase "not set, so Pulumi asks at every command for the passphrase that encrypts the stack's secrets on $where; to stop that: export PULUMI_CONFIG_PASSPHRASE_FILE=<a file only you can read> (README.md, State backend)"
+    report warn passphrase "not set, so Pulumi asks at every command for the passphrase that encrypts the stack's secrets on $where; to stop that: export PULUMI_CONFIG_PASSPHRASE_FILE=<a file only you can read> (docs/configuration.md, State backend)"
   fi
 }
 

@@ -363,7 +363,7 @@ func TestReport(t *testing.T) {
 			stubs: map[string]string{"pulumi": onS3},
 			want: []string{
 				line("ok", "backend", "s3://state-bucket/demo as alice"),
-				line("warn", "passphrase", "not set, so Pulumi asks at every command for the passphrase that encrypts the stack's secrets on s3://state-bucket/demo; to stop that: export PULUMI_CONFIG_PASSPHRASE_FILE=<a file only you can read> (README.md, State backend)"),
+				line("warn", "passphrase", "not set, so Pulumi asks at every command for the passphrase that encrypts the stack's secrets on s3://state-bucket/demo; to stop that: export PULUMI_CONFIG_PASSPHRASE_FILE=<a file only you can read> (docs/configuration.md, State backend)"),
 				"doctor: ready for `just up`, with warnings: passphrase",
 			},
 		},
@@ -400,7 +400,7 @@ func TestReport(t *testing.T) {
 			name:  "logged in nowhere: just up will log in locally",
 			stubs: map[string]string{"pulumi": notLoggedIn},
 			want: []string{
-				line("warn", "backend", "not logged in to any backend: just up logs in to the local one (pulumi login --local: state in ~/.pulumi, on this machine only); for state a team shares, log in first: pulumi login (Pulumi Cloud) or pulumi login s3://<bucket>/demo (README.md, State backend)"),
+				line("warn", "backend", "not logged in to any backend: just up logs in to the local one (pulumi login --local: state in ~/.pulumi, on this machine only); for state a team shares, log in first: pulumi login (Pulumi Cloud) or pulumi login s3://<bucket>/demo (docs/configuration.md, State backend)"),
 				line("warn", "passphrase", "not set, so Pulumi asks at every command for the passphrase that encrypts the stack's secrets on the local backend;"),
 				"doctor: ready for `just up`, with warnings: backend passphrase",
 			},
