@@ -135,6 +135,15 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 			Prefix:  pulumi.String(accessLogPrefix),
 		}
 		albDeps = append(albDeps, args.AccessLogs.Ready...)
+	} else {
+		// Turning accessLogs off must stop the logging in this update, before the engine deletes
+		// (or, without forceDelete, retains) the bucket at its end. The block is declared, not left
+		// out: the provider suppresses the diff of a missing optional block, and a load balancer
+		// that keeps writing to a bucket that left the stack is easy to miss.
+		albArgs.AccessLogs = &lb.LoadBalancerAccessLogsArgs{
+			Bucket:  pulumi.String(""),
+			Enabled: pulumi.Bool(false),
+		}
 	}
 	alb, err := lb.NewLoadBalancer(ctx, name+"-alb", albArgs, parent, pulumi.DependsOn(albDeps))
 	if err != nil {
