@@ -27,8 +27,10 @@ func TestAccessLogsOffByDefault(t *testing.T) {
 	if run.find(bucketType, "access-logs-bucket") != nil {
 		t.Error("an access-log bucket without accessLogs")
 	}
-	if v := run.alb(t).prop("accessLogs"); !v.IsNull() {
-		t.Errorf("load balancer accessLogs = %v without accessLogs", v)
+	// Declared off rather than left out: the provider ignores a missing block, so a stack that
+	// turns accessLogs off would go on logging to a bucket that left it.
+	if enabled, set := run.alb(t).boolean("accessLogs", "enabled"); !set || enabled {
+		t.Errorf("load balancer accessLogs = %v without accessLogs, want enabled false", run.alb(t).prop("accessLogs"))
 	}
 	if n := len(run.invoked(serviceAccountCall)); n != 0 {
 		t.Errorf("%d log-delivery account lookups without accessLogs", n)
@@ -191,5 +193,34 @@ func TestBucketPrefix(t *testing.T) {
 		if got != want || len(got) > 37 || strings.Contains(got, "--") {
 			t.Errorf("bucketPrefix(%q) = %q, want %q (at most 37 characters)", in, got, want)
 		}
+	}
+}
+
+// TestAccessLogsOffKeepsTheLogs: turning accessLogs off with forceDelete false declares no bucket
+// any more, so the engine deletes what the last update declared, with the options it declared
+// them with: every resource of the access-log component was declared retained (the bucket would
+// fail to delete while it holds logs, and a deleted setting or policy would change what happens to
+// them); the load balancer stops logging in the update itself (TestAccessLogsOffByDefault).
+func TestAccessLogsOffKeepsTheLogs(t *testing.T) {
+	t.Parallel()
+	on := mustRun(t, withConfig(map[string]string{"accessLogs": "true", "forceDelete": "false"}))
+	var component string
+	for _, r := range on.records() {
+		if !r.Custom && r.Name == "access-logs" {
+			component = r.URN
+		}
+	}
+	var children int
+	for _, r := range on.records() {
+		if r.Parent != component || component == "" {
+			continue
+		}
+		children++
+		if !r.RetainOnDelete {
+			t.Errorf("%s %s is not retained: turning accessLogs off would delete it", r.Type, r.Name)
+		}
+	}
+	if children == 0 {
+		t.Fatal("no resources in the access-log component")
 	}
 }

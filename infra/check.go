@@ -63,6 +63,7 @@ func validateSettings(s *stackSettings) (*stackConfig, []error) {
 	read := map[string]bool{}
 	cfg, err := parseConfig(configSource{
 		project: s.Project,
+		stack:   s.Stack,
 		lookup: func(key string) (string, bool) {
 			read[key] = true
 			v, ok := s.Config[key]

@@ -105,15 +105,17 @@ type stackConfig struct {
 
 // configSource is where the parser reads raw values: the stack's config, the key fully qualified.
 type configSource struct {
-	project string
-	lookup  func(key string) (string, bool)
-	secret  func(key string) bool
+	// project and stack name the stack (namePrefix): some limits count the names it derives.
+	project, stack string
+	lookup         func(key string) (string, bool)
+	secret         func(key string) bool
 }
 
 // loadConfig reads and validates every setting of the stack.
 func loadConfig(ctx *pulumi.Context) (*stackConfig, error) {
 	return parseConfig(configSource{
 		project: ctx.Project(),
+		stack:   ctx.Stack(),
 		lookup:  ctx.GetConfig,
 		secret:  ctx.IsConfigSecret,
 	})
@@ -159,6 +161,7 @@ func parseConfig(src configSource) (*stackConfig, error) {
 	secrets := r.object(configSecretsKey)
 
 	validateRegion(r, c.Region)
+	validateRegionPartition(r, c.Region)
 	validateArchitecture(r, c.Architecture)
 	validateTaskSize(r, c.CPU, c.Memory)
 	validateCounts(r, c.DesiredCount, c.MinCount, c.MaxCount)
@@ -187,6 +190,7 @@ func parseConfig(src configSource) (*stackConfig, error) {
 	validatePaths(r, c.Paths)
 	validateEnv(r, c.Env)
 	c.Secrets = validateSecrets(r, secrets, c.Env)
+	validateSecretNameLengths(r, secrets)
 	validateAlarmEmail(r, c.AlarmEmail)
 
 	if err := errors.Join(r.errs...); err != nil {
@@ -195,16 +199,29 @@ func parseConfig(src configSource) (*stackConfig, error) {
 	return c, nil
 }
 
-// partitionForRegion is the ARN partition of a region.
+// partitionForRegion is the ARN partition of a region. The program supports only some of them
+// (supportedPartitions); the config refuses a region of the others.
 func partitionForRegion(region string) string {
 	switch {
 	case strings.HasPrefix(region, "cn-"):
 		return "aws-cn"
 	case strings.HasPrefix(region, "us-gov-"):
 		return "aws-us-gov"
+	case strings.HasPrefix(region, "us-iso-"):
+		return "aws-iso"
+	case strings.HasPrefix(region, "us-isob-"):
+		return "aws-iso-b"
+	case strings.HasPrefix(region, "us-isoe-"), strings.HasPrefix(region, "eu-isoe-"):
+		return "aws-iso-e"
+	case strings.HasPrefix(region, "us-isof-"):
+		return "aws-iso-f"
 	}
 	return "aws"
 }
+
+// supportedPartitions are the partitions whose ARNs, service principals and endpoint names the
+// program writes correctly.
+var supportedPartitions = []string{"aws", "aws-cn", "aws-us-gov"}
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

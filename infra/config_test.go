@@ -23,6 +23,7 @@ func parseMap(t *testing.T, kv map[string]string, secretKeys ...string) (*stackC
 	}
 	return parseConfig(configSource{
 		project: proj.Name.String(),
+		stack:   testStack,
 		lookup:  func(k string) (string, bool) { v, ok := full[k]; return v, ok },
 		secret:  func(k string) bool { return slices.Contains(secret, k) },
 	})
@@ -146,6 +147,13 @@ func TestConfigRejects(t *testing.T) {
 		"accessLogs not bool":           {map[string]string{"accessLogs": "on"}, nil, "accessLogs", []string{`"on"`, "true or false"}},
 		"waf not bool":                  {map[string]string{"waf": "on"}, nil, "waf", []string{`"on"`, "true or false"}},
 		"aws region malformed":          {map[string]string{"aws:region": "moon-base"}, nil, "aws:region", []string{`"moon-base"`, "us-east-1"}},
+		"aws region iso":                {map[string]string{"aws:region": "us-iso-east-1"}, nil, "aws:region", []string{"us-iso-east-1 is in partition aws-iso, which gin-fargate does not support (supported: aws, aws-cn, aws-us-gov)"}},
+		"aws region iso-b":              {map[string]string{"aws:region": "us-isob-east-1"}, nil, "aws:region", []string{"us-isob-east-1 is in partition aws-iso-b", "supported: aws, aws-cn, aws-us-gov"}},
+		"aws region iso-e us":           {map[string]string{"aws:region": "us-isoe-west-1"}, nil, "aws:region", []string{"us-isoe-west-1 is in partition aws-iso-e", "supported: aws, aws-cn, aws-us-gov"}},
+		"aws region iso-e eu":           {map[string]string{"aws:region": "eu-isoe-west-1"}, nil, "aws:region", []string{"eu-isoe-west-1 is in partition aws-iso-e", "supported: aws, aws-cn, aws-us-gov"}},
+		"aws region iso-f":              {map[string]string{"aws:region": "us-isof-south-1"}, nil, "aws:region", []string{"us-isof-south-1 is in partition aws-iso-f", "supported: aws, aws-cn, aws-us-gov"}},
+		"secret name too long for its secret": {map[string]string{"secrets": `{"` + longName(maxSecretEnvName(t)+1) + `":"v"}`}, []string{"secrets"}, "secrets",
+			[]string{fmt.Sprintf("is %d characters long", maxSecretEnvName(t)+1), "513 characters", fmt.Sprintf("at most %d characters", maxSecretEnvName(t)), "at most 512"}},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -169,6 +177,24 @@ func TestConfigRejects(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// maxSecretEnvName is the longest secret NAME whose secret's name, <prefix>/NAME-<26 characters>,
+// fits Secrets Manager's 512 characters.
+func maxSecretEnvName(t *testing.T) int {
+	t.Helper()
+	return 512 - 26 - len(namePrefix(loadProject(t).Name.String(), testStack)+"/") - len("-")
+}
+
+// longName is a valid environment variable name of n characters.
+func longName(n int) string { return "S" + strings.Repeat("X", n-1) }
+
+func TestSecretNameAtTheLimitAccepted(t *testing.T) {
+	t.Parallel()
+	config := map[string]string{"secrets": `{"` + longName(maxSecretEnvName(t)) + `":"v"}`}
+	if _, err := parseMap(t, config, "secrets"); err != nil {
+		t.Errorf("a secret name of %d characters refused: %v", maxSecretEnvName(t), err)
 	}
 }
 

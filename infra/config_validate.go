@@ -75,6 +75,14 @@ func validateRegion(r *configReader, region string) {
 	}
 }
 
+// validateRegionPartition refuses a region of a partition the program cannot name correctly.
+func validateRegionPartition(r *configReader, region string) {
+	if p := partitionForRegion(region); region != "" && !slices.Contains(supportedPartitions, p) {
+		r.errs = append(r.errs, fmt.Errorf("aws:region: %s is in partition %s, which gin-fargate does not support "+
+			"(supported: %s)", region, p, strings.Join(supportedPartitions, ", ")))
+	}
+}
+
 func validateArchitecture(r *configReader, a architecture) {
 	if a != archARM64 && a != archX8664 {
 		r.fail("architecture", "%q is not allowed; allowed: arm64 or x86_64", a)
@@ -460,6 +468,20 @@ func validateSecrets(r *configReader, secrets, env map[string]string) map[string
 		out[name] = pulumi.ToSecret(pulumi.String(secrets[name])).(pulumi.StringOutput)
 	}
 	return out
+}
+
+// validateSecretNameLengths refuses a secret whose name, as the program names it (secretNamePrefix
+// and the provider's unique suffix), would pass Secrets Manager's limit.
+func validateSecretNameLengths(r *configReader, secrets map[string]string) {
+	stackPrefix := namePrefix(r.src.project, r.src.stack)
+	for _, name := range sortedKeys(secrets) {
+		if n := len(secretNamePrefix(stackPrefix, name)) + secretNameUniqueLen; n > maxSecretNameLen {
+			r.fail(configSecretsKey, "%s is %d characters long, which makes its secret's name (%s<NAME>-<%d-character "+
+				"suffix>) %d characters; allowed: a name of at most %d characters, as Secrets Manager names at most %d",
+				name, len(name), secretPath(stackPrefix), secretNameUniqueLen, n, len(name)-(n-maxSecretNameLen),
+				maxSecretNameLen)
+		}
+	}
 }
 
 func hasKey[V any](m map[string]V, key string) bool {

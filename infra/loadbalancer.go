@@ -101,7 +101,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	}
 	parent := pulumi.Parent(l)
 
-	sg, err := addSecurityGroup(ctx, name, args, parent)
+	sg, taskRules, err := addSecurityGroup(ctx, name, args, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +135,15 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 			Prefix:  pulumi.String(accessLogPrefix),
 		}
 		albDeps = append(albDeps, args.AccessLogs.Ready...)
+	} else {
+		// Turning accessLogs off must stop the logging in this update, before the engine deletes
+		// (or, without forceDelete, retains) the bucket at its end. The block is declared, not left
+		// out: the provider suppresses the diff of a missing optional block, and a load balancer
+		// that keeps writing to a bucket that left the stack is easy to miss.
+		albArgs.AccessLogs = &lb.LoadBalancerAccessLogsArgs{
+			Bucket:  pulumi.String(""),
+			Enabled: pulumi.Bool(false),
+		}
 	}
 	alb, err := lb.NewLoadBalancer(ctx, name+"-alb", albArgs, parent, pulumi.DependsOn(albDeps))
 	if err != nil {
@@ -158,7 +167,12 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 			UnhealthyThreshold: pulumi.Int(unhealthyThreshold),
 		},
 		Tags: pulumi.StringMap{"Name": pulumi.String(args.NamePrefix)},
-	}, parent)
+	}, parent,
+		// A new port replaces a target group (ForceNew), and the forward rules would switch to the
+		// new, empty one at once. The group's own port matters for nothing here: ECS registers each
+		// task with the container port the service names, and the health check asks the port each
+		// target registered with (traffic-port), so a port change keeps the group and rolls.
+		pulumi.IgnoreChanges([]string{"port"}))
 	if err != nil {
 		return nil, fmt.Errorf("create target group: %w", err)
 	}
@@ -174,6 +188,13 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	if err := l.addForwardRules(ctx, name, args.Paths, hosts, parent); err != nil {
 		return nil, err
 	}
+	if args.Domain != "" {
+		if err := l.addRedirect(ctx, name, parent); err != nil {
+			return nil, err
+		}
+	}
+	// New tasks need the rules of their port before the service rolls onto it.
+	l.Ready = append(l.Ready, taskRules...)
 
 	l.DNSName, l.ZoneID = alb.DnsName, alb.ZoneId
 	l.URL = pulumi.Sprintf("http://%s", alb.DnsName)
@@ -202,7 +223,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 // (Checkov CKV_AWS_23). The group's description stays the same in every mode, because changing it
 // replaces the group.
 func addSecurityGroup(ctx *pulumi.Context, name string, args *LoadBalancerArgs, parent pulumi.ResourceOption,
-) (*ec2.SecurityGroup, error) {
+) (*ec2.SecurityGroup, []pulumi.Resource, error) {
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
 		VpcId:               args.VpcID,
 		Description:         pulumi.String("Application Load Balancer: HTTP from the internet, container port to the tasks"),
@@ -210,7 +231,7 @@ func addSecurityGroup(ctx *pulumi.Context, name string, args *LoadBalancerArgs, 
 		Tags:                pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-alb")},
 	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("create load balancer security group: %w", err)
+		return nil, nil, fmt.Errorf("create load balancer security group: %w", err)
 	}
 
 	for _, rule := range worldIngress(args.Domain != "", args.IPv6) {
@@ -227,30 +248,53 @@ func addSecurityGroup(ctx *pulumi.Context, name string, args *LoadBalancerArgs, 
 			ingress.CidrIpv4 = pulumi.String(anywhereIPv4)
 		}
 		if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-ingress-"+rule.Name, ingress, parent); err != nil {
-			return nil, fmt.Errorf("create load balancer ingress rule %s: %w", rule.Name, err)
+			return nil, nil, fmt.Errorf("create load balancer ingress rule %s: %w", rule.Name, err)
 		}
 	}
-	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-egress-tasks", &vpc.SecurityGroupEgressRuleArgs{
+	tasks, err := addTaskPortRules(ctx, name, sg, args, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sg, tasks, nil
+}
+
+// addTaskPortRules declares the two rules that let the load balancer reach the tasks on the
+// container port: out of the load balancer's group, into the tasks' group (no CIDR). They are
+// named after the port, so a new containerPort gets rules of its own beside the old port's: the
+// tasks that still listen on the old port stay reachable while ECS rolls the service onto the new
+// one, and the old rules are deleted only at the end of the update, after the deployment watch.
+// The aliases keep the rules of stacks deployed before the names carried the port (changing the
+// port in that same update updates those rules in place instead; upgrade first).
+func addTaskPortRules(ctx *pulumi.Context, name string, sg *ec2.SecurityGroup, args *LoadBalancerArgs,
+	parent pulumi.ResourceOption,
+) ([]pulumi.Resource, error) {
+	port := strconv.Itoa(args.ContainerPort)
+	formerly := func(old string) pulumi.ResourceOption {
+		return pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(old)}})
+	}
+	egress, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-egress-tasks-"+port, &vpc.SecurityGroupEgressRuleArgs{
 		SecurityGroupId:           sg.ID(),
 		IpProtocol:                pulumi.String(protocolTCP),
 		FromPort:                  pulumi.Int(args.ContainerPort),
 		ToPort:                    pulumi.Int(args.ContainerPort),
 		ReferencedSecurityGroupId: args.TaskSecurityGroupID,
 		Description:               pulumi.String("Requests and health checks to the tasks on the container port"),
-	}, parent); err != nil {
-		return nil, fmt.Errorf("create load balancer egress rule: %w", err)
+	}, parent, formerly(name+"-egress-tasks"))
+	if err != nil {
+		return nil, fmt.Errorf("create load balancer egress rule to port %s: %w", port, err)
 	}
-	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-task-ingress", &vpc.SecurityGroupIngressRuleArgs{
+	ingress, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-task-ingress-"+port, &vpc.SecurityGroupIngressRuleArgs{
 		SecurityGroupId:           args.TaskSecurityGroupID,
 		IpProtocol:                pulumi.String(protocolTCP),
 		FromPort:                  pulumi.Int(args.ContainerPort),
 		ToPort:                    pulumi.Int(args.ContainerPort),
 		ReferencedSecurityGroupId: sg.ID(),
 		Description:               pulumi.String("Container port from the load balancer only"),
-	}, parent); err != nil {
-		return nil, fmt.Errorf("create task ingress rule: %w", err)
+	}, parent, formerly(name+"-task-ingress"))
+	if err != nil {
+		return nil, fmt.Errorf("create task ingress rule on port %s: %w", port, err)
 	}
-	return sg, nil
+	return []pulumi.Resource{egress, ingress}, nil
 }
 
 // worldRule is one ingress rule of the load balancer from anywhere.
@@ -296,7 +340,8 @@ func ipAddressType(ipv6 bool) string {
 // application. With one, an HTTPS listener on 443 serves it with the validated certificate and the
 // TLS 1.3 policy (Security Hub ELB.18, ELB.17, Checkov CKV_AWS_2, CKV_AWS_103), and the HTTP
 // listener has exactly one action, a permanent redirect to HTTPS on 443 that keeps the host, path
-// and query (ELB.1, CKV2_AWS_20). The serving listener's default action is the JSON 404.
+// and query (ELB.1, CKV2_AWS_20), declared after the forward rules (addRedirect). The serving
+// listener's default action is the JSON 404.
 func (l *LoadBalancer) addListeners(ctx *pulumi.Context, name string, args *LoadBalancerArgs, parent pulumi.ResourceOption) error {
 	body, err := errorBody(contract.CodeNotFound, "no route for this path")
 	if err != nil {
@@ -334,6 +379,16 @@ func (l *LoadBalancer) addListeners(ctx *pulumi.Context, name string, args *Load
 	if err != nil {
 		return fmt.Errorf("create https listener: %w", err)
 	}
+	l.listener = https
+	return nil
+}
+
+// addRedirect declares the HTTP listener of a stack with a domain: one permanent redirect to HTTPS
+// on 443 that keeps the host, path and query. It waits for the HTTPS listener and its forward
+// rules (l.Ready): on a stack that served HTTP so far, this update moves the forward rules from
+// the HTTP listener to the HTTPS one (a new listenerArn replaces a rule), and HTTP may redirect
+// only once HTTPS forwards, or clients get the HTTPS listener's 404 in between.
+func (l *LoadBalancer) addRedirect(ctx *pulumi.Context, name string, parent pulumi.ResourceOption) error {
 	if _, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
 		LoadBalancerArn: l.LoadBalancer.Arn,
 		Port:            pulumi.Int(httpPort),
@@ -346,11 +401,9 @@ func (l *LoadBalancer) addListeners(ctx *pulumi.Context, name string, args *Load
 				StatusCode: pulumi.String("HTTP_301"),
 			},
 		}},
-		// On a stack that served HTTP so far, the redirect starts once HTTPS answers.
-	}, parent, pulumi.DependsOn([]pulumi.Resource{https})); err != nil {
+	}, parent, pulumi.DependsOn(slices.Clone(l.Ready))); err != nil {
 		return fmt.Errorf("create http redirect listener: %w", err)
 	}
-	l.listener = https
 	return nil
 }
 

@@ -12,6 +12,31 @@ import (
 // a mistaken destroy or removed key. With forceDelete (dev stacks) secrets go at once.
 const secretRecoveryDays = 7
 
+const (
+	// maxSecretNameLen is the longest name Secrets Manager gives a secret.
+	maxSecretNameLen = 512
+	// secretNameUniqueLen is the length of the unique suffix the provider appends to a name
+	// prefix (a timestamp and a counter, terraform-plugin-sdk's id.UniqueIDSuffixLength).
+	secretNameUniqueLen = 26
+)
+
+// secretPath is the path every secret of a stack is named under, "<prefix>/": what the execution
+// role may read. The trailing slash keeps it from matching the secrets of a stack whose prefix
+// only starts with this one (gin-fargate-dev-2 beside gin-fargate-dev); the name prefix never
+// holds a slash.
+func secretPath(stackPrefix string) string { return stackPrefix + "/" }
+
+// secretNamePrefix is the name prefix of the secret of one environment variable; Secrets Manager
+// names it the prefix and secretNameUniqueLen more characters.
+func secretNamePrefix(stackPrefix, env string) string { return secretPath(stackPrefix) + env + "-" }
+
+// secretARNPattern matches the ARN of every secret of the stack and of no other stack's: one
+// resource however many secrets there are, so the execution role's policy does not grow with them
+// (IAM allows 10,240 characters of inline policies per role).
+func secretARNPattern(partition, region, account, stackPrefix string) string {
+	return fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s*", partition, region, account, secretPath(stackPrefix))
+}
+
 // Secrets holds the app's secret environment variables in Secrets Manager, one secret per variable.
 type Secrets struct {
 	pulumi.ResourceState
@@ -52,7 +77,7 @@ func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pul
 	}
 	for _, env := range sortedKeys(args.Values) {
 		secret, err := secretsmanager.NewSecret(ctx, name+"-"+env, &secretsmanager.SecretArgs{
-			NamePrefix:           pulumi.String(args.NamePrefix + "/" + env + "-"),
+			NamePrefix:           pulumi.String(secretNamePrefix(args.NamePrefix, env)),
 			Description:          pulumi.String(fmt.Sprintf("%s of %s, injected into the app's environment", env, args.NamePrefix)),
 			RecoveryWindowInDays: pulumi.Int(recovery),
 		}, parent)

@@ -83,7 +83,7 @@ type ServiceArgs struct {
 	Env            map[string]string
 	TrustedProxies string
 	// Secrets maps environment variable names to Secrets Manager secret ARNs, injected at start;
-	// the execution role may read exactly these secrets (Security Hub ECS.8).
+	// the execution role may read the secrets named under the stack's path, NamePrefix/ (Security Hub ECS.8).
 	Secrets pulumi.StringMap
 	// Grants are what the AWS resources the API uses hand the service, by the name of their
 	// component: the task role's permissions and more environment.
@@ -265,7 +265,7 @@ type taskRoles struct {
 }
 
 // addRoles declares the execution role (what ECS needs to start the task: pull this image, write
-// to this log group, read these secrets) and a separate task role, the app's own identity
+// to this log group, read the stack's secrets) and a separate task role, the app's own identity
 // (Checkov CKV_AWS_249), allowed only what the grants allow. Only ecr:GetAuthorizationToken,
 // which has no resource type, is allowed on "*".
 func addRoles(ctx *pulumi.Context, name string, args *ServiceArgs, logGroup *cloudwatch.LogGroup,
@@ -284,15 +284,13 @@ func addRoles(ctx *pulumi.Context, name string, args *ServiceArgs, logGroup *clo
 		return taskRoles{}, fmt.Errorf("create task role: %w", err)
 	}
 
-	policy := pulumi.All(args.PullRepositoryARN, logGroup.Arn, args.Secrets.ToStringMapOutput()).ApplyT(
-		func(v []any) (string, error) {
-			secrets := v[2].(map[string]string)
-			var arns []string
-			for _, name := range sortedKeys(secrets) {
-				arns = append(arns, secrets[name])
-			}
-			return executionPolicy(v[0].(string), v[1].(string), arns)
-		}).(pulumi.StringOutput)
+	var secrets string
+	if len(args.Secrets) > 0 {
+		secrets = secretARNPattern(partition, args.Region, args.Account, args.NamePrefix)
+	}
+	policy := pulumi.All(args.PullRepositoryARN, logGroup.Arn).ApplyT(func(v []any) (string, error) {
+		return executionPolicy(v[0].(string), v[1].(string), secrets)
+	}).(pulumi.StringOutput)
 	execPolicy, err := iam.NewRolePolicy(ctx, name+"-execution-policy", &iam.RolePolicyArgs{
 		Role:   exec.ID(),
 		Policy: policy,
@@ -313,8 +311,9 @@ func addRoles(ctx *pulumi.Context, name string, args *ServiceArgs, logGroup *clo
 }
 
 // executionPolicy is the execution role's policy: pull from exactly one ECR repository (when the
-// image is in ECR), write to exactly one log group, read exactly the listed secrets.
-func executionPolicy(repoArn, logGroupArn string, secretArns []string) (string, error) {
+// image is in ECR), write to exactly one log group, read the stack's secrets (secretsArn, a
+// pattern; none when "").
+func executionPolicy(repoArn, logGroupArn, secretsArn string) (string, error) {
 	var statements []policyStatement
 	if repoArn != "" {
 		statements = append(statements,
@@ -332,12 +331,12 @@ func executionPolicy(repoArn, logGroupArn string, secretArns []string) (string, 
 			})
 	}
 	statements = append(statements, logWriteStatement(logGroupArn))
-	if len(secretArns) > 0 {
+	if secretsArn != "" {
 		statements = append(statements, policyStatement{
 			Sid:      "ReadSecrets",
 			Effect:   "Allow",
 			Action:   []string{"secretsmanager:GetSecretValue"},
-			Resource: secretArns,
+			Resource: []string{secretsArn},
 		})
 	}
 	return policyJSON(statements...)

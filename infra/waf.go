@@ -18,10 +18,28 @@ const (
 )
 
 // wafManagedRuleGroups are the AWS managed rule groups the web ACL runs, in order: the core rule
-// set (OWASP-style injection, traversal and oversize checks; it blocks request bodies over 8 KB,
-// the most WAF inspects on a load balancer) and known bad inputs (Log4Shell and other exploit
-// payloads, Checkov CKV2_AWS_76). Each costs US$1 a month.
-var wafManagedRuleGroups = []string{"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"}
+// set (OWASP-style injection, traversal, bad bots and oversize checks) and known bad inputs
+// (Log4Shell and other exploit payloads, Checkov CKV2_AWS_76). Each costs US$1 a month. Counted
+// are the group's rules whose block would replace the API's own answer with WAF's bare 403 (not
+// the API's error shape): they still show in the metrics and sampled requests, and the request
+// goes on to the API.
+var wafManagedRuleGroups = []wafManagedGroup{
+	{Name: "AWSManagedRulesCommonRuleSet", Count: []string{
+		// Blocks bodies over 8 KB, the most WAF inspects on a load balancer; the API accepts
+		// up to its MAX_BODY_BYTES (1 MiB by default) and answers a larger one with its own 413.
+		"SizeRestrictions_BODY",
+		// Blocks requests without a User-Agent, which API clients (scripts, SDKs, health
+		// probes) often send none of.
+		"NoUserAgent_HEADER",
+	}},
+	{Name: "AWSManagedRulesKnownBadInputsRuleSet"},
+}
+
+// wafManagedGroup is an AWS managed rule group the web ACL runs, and the rules of it that only count.
+type wafManagedGroup struct {
+	Name  string
+	Count []string
+}
 
 // WebACL is a WAFv2 web ACL on the load balancer (Security Hub ELB.16, Checkov CKV2_AWS_28):
 // requests pass unless the per-IP rate limit or an AWS managed rule group blocks them. The ACL and
@@ -75,17 +93,27 @@ func NewWebACL(ctx *pulumi.Context, name string, args *WebACLArgs, opts ...pulum
 		VisibilityConfig: visibility("rate-limit-per-ip"),
 	}}
 	for i, group := range wafManagedRuleGroups {
+		var overrides wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideArray
+		for _, rule := range group.Count {
+			overrides = append(overrides, &wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideArgs{
+				Name: pulumi.String(rule),
+				ActionToUse: &wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideActionToUseArgs{
+					Count: &wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideActionToUseCountArgs{},
+				},
+			})
+		}
 		rules = append(rules, &wafv2.WebAclRuleArgs{
-			Name:           pulumi.String(group),
+			Name:           pulumi.String(group.Name),
 			Priority:       pulumi.Int(10 * (i + 1)),
 			OverrideAction: &wafv2.WebAclRuleOverrideActionArgs{None: &wafv2.WebAclRuleOverrideActionNoneArgs{}},
 			Statement: &wafv2.WebAclRuleStatementArgs{
 				ManagedRuleGroupStatement: &wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs{
-					Name:       pulumi.String(group),
-					VendorName: pulumi.String("AWS"),
+					Name:                pulumi.String(group.Name),
+					VendorName:          pulumi.String("AWS"),
+					RuleActionOverrides: overrides,
 				},
 			},
-			VisibilityConfig: visibility(group),
+			VisibilityConfig: visibility(group.Name),
 		})
 	}
 	acl, err := wafv2.NewWebAcl(ctx, name+"-acl", &wafv2.WebAclArgs{

@@ -3,6 +3,8 @@ package main
 import (
 	"slices"
 	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
 // The WAF web ACL on the load balancer (Security Hub ELB.16, Checkov CKV2_AWS_28).
@@ -57,6 +59,18 @@ func TestWAF(t *testing.T) {
 			t.Errorf("managed rule groups = %v, want the common rule set and known bad inputs", groups)
 		}
 	})
+	// The API's own limits and error shape stand: these rules of the common rule set only count.
+	for _, c := range []struct{ rule, why string }{
+		{"SizeRestrictions_BODY", "bodies over 8 KB get WAF's 403 instead of the API's 1 MiB limit and its JSON 413"},
+		{"NoUserAgent_HEADER", "API clients without a User-Agent get WAF's 403"},
+	} {
+		t.Run(c.rule+" counts", func(t *testing.T) {
+			if got := managedRuleOverride(acl, "AWSManagedRulesCommonRuleSet", c.rule); !got.IsObject() ||
+				!got.ObjectValue()["count"].IsObject() || len(got.ObjectValue()) != 1 {
+				t.Errorf("%s action = %v, want count: %s", c.rule, got, c.why)
+			}
+		})
+	}
 	t.Run("rate limit per client IP, answered with a JSON 429, evaluated first", func(t *testing.T) {
 		var rate []int
 		for i := range rules {
@@ -116,4 +130,25 @@ func TestWAF(t *testing.T) {
 			t.Errorf("%d rules, want the rate limit and two managed groups", len(rules))
 		}
 	})
+}
+
+// managedRuleOverride is the action the web ACL uses for one rule of a managed rule group
+// instead of the rule's own (actionToUse), or null when it overrides none.
+func managedRuleOverride(acl *resourceRecord, group, rule string) resource.PropertyValue {
+	for i := range acl.prop("rules").ArrayValue() {
+		if acl.str("rules", i, "statement", "managedRuleGroupStatement", "name") != group {
+			continue
+		}
+		overrides := acl.prop("rules", i, "statement", "managedRuleGroupStatement", "ruleActionOverrides")
+		if !overrides.IsArray() {
+			break
+		}
+		for j := range overrides.ArrayValue() {
+			path := []any{"rules", i, "statement", "managedRuleGroupStatement", "ruleActionOverrides", j}
+			if acl.str(append(path, "name")...) == rule {
+				return acl.prop(append(path, "actionToUse")...)
+			}
+		}
+	}
+	return resource.NewNullProperty()
 }
