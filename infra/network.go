@@ -639,10 +639,12 @@ func (n *Network) addFlowLogs(ctx *pulumi.Context, name string, args *NetworkArg
 }
 
 // lookupAvailabilityZones returns the first count availability zones of the region that need no
-// opt-in (no Local or Wavelength Zones), in name order so the layout is stable.
+// opt-in (no Local or Wavelength Zones), in name order so the layout is stable. It asks for zones
+// in every state: a zone that is impaired, constrained or under maintenance for a while keeps its
+// place, and its subnets stay where they are (a state filter would drop it, shift the zones after
+// it, and replace their subnets in the middle of the incident).
 func lookupAvailabilityZones(ctx *pulumi.Context, count int, opts ...pulumi.InvokeOption) ([]string, error) {
 	res, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{
-		State: pulumi.StringRef("available"),
 		Filters: []aws.GetAvailabilityZonesFilter{
 			{Name: "opt-in-status", Values: []string{"opt-in-not-required"}},
 		},

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The network under changes of a live stack: zones that change state, a zone added.
+
+const zonesToken = "aws:index/getAvailabilityZones:getAvailabilityZones"
+
+// placement is where each subnet sits: its zone and its IPv4 block, by logical name.
+type placement map[string][2]string
+
+func subnetPlacement(run *stackRun) placement {
+	out := placement{}
+	for _, s := range run.in("network", subnetType) {
+		out[s.Name] = [2]string{s.str("availabilityZone"), s.str("cidrBlock")}
+	}
+	return out
+}
+
+// usEast1 is a region as DescribeAvailabilityZones reports it, with the states of its first
+// zones given: an opted-in Local Zone and a Wavelength Zone the account has not opted in to
+// sort before and after the availability zones, and must never be used.
+func usEast1(states ...string) []fakeAZ {
+	zones := []fakeAZ{
+		{Name: "us-east-1-bos-1a", ID: "use1-bos1-az1", State: "available", OptIn: "opted-in", Type: "local-zone"},
+		{Name: "us-east-1-wl1-bos-wlz-1", ID: "use1-wl1-bos-wlz1", State: "available", OptIn: "not-opted-in", Type: "wavelength-zone"},
+	}
+	for i, name := range []string{"us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"} {
+		state := "available"
+		if i < len(states) {
+			state = states[i]
+		}
+		zones = append(zones, fakeAZ{Name: name, ID: "use1-az" + string(rune('1'+i)), State: state,
+			OptIn: "opt-in-not-required", Type: "availability-zone"})
+	}
+	return zones
+}
+
+func runInZones(t *testing.T, zones []fakeAZ, cfg map[string]string) *stackRun {
+	t.Helper()
+	run, err := runStack(t, newMockCloud().on(zonesToken, describeZones(zones...)), withConfig(cfg))
+	if err != nil {
+		t.Fatalf("program failed: %v", err)
+	}
+	return run
+}
+
+// TestSubnetsKeepTheirZonesWhateverTheZoneState: a used zone that turns impaired or constrained
+// keeps its place, so no subnet moves (a move replaces the subnet, and the load balancer and the
+// tasks in it, in the middle of the incident).
+func TestSubnetsKeepTheirZonesWhateverTheZoneState(t *testing.T) {
+	t.Parallel()
+	cfg := map[string]string{"availabilityZones": "3"}
+	healthy := subnetPlacement(runInZones(t, usEast1(), cfg))
+	want := placement{
+		"network-public-0": {"us-east-1a", "10.0.0.0/20"}, "network-private-0": {"us-east-1a", "10.0.128.0/20"},
+		"network-public-1": {"us-east-1b", "10.0.16.0/20"}, "network-private-1": {"us-east-1b", "10.0.144.0/20"},
+		"network-public-2": {"us-east-1c", "10.0.32.0/20"}, "network-private-2": {"us-east-1c", "10.0.160.0/20"},
+	}
+	for name, w := range want {
+		if got := healthy[name]; got != w {
+			t.Errorf("healthy region: subnet %s in %v, want %v", name, got, w)
+		}
+	}
+	for _, states := range [][]string{{"available", "impaired", "constrained"}, {"information", "available", "unavailable"}} {
+		t.Run(strings.Join(states, ","), func(t *testing.T) {
+			t.Parallel()
+			got := subnetPlacement(runInZones(t, usEast1(states...), cfg))
+			for name, w := range want {
+				if got[name] != w {
+					t.Errorf("subnet %s moved to %v, want it kept in %v", name, got[name], w)
+				}
+			}
+			if len(got) != len(want) {
+				t.Errorf("subnets %v, want %d", got, len(want))
+			}
+		})
+	}
+}
+
+// TestLookupAsksForEveryZoneState: the lookup sends no state (a zone leaves no gap while it is
+// impaired) and excludes zones that need an opt-in (Local and Wavelength Zones).
+func TestLookupAsksForEveryZoneState(t *testing.T) {
+	t.Parallel()
+	run := runInZones(t, usEast1(), nil)
+	calls := run.invoked(zonesToken)
+	if len(calls) != 1 {
+		t.Fatalf("%d availability zone lookups, want 1", len(calls))
+	}
+	if v := calls[0].Args["state"]; v.IsString() && v.StringValue() != "" {
+		t.Errorf("lookup asks for zones in state %q, want every state", v.StringValue())
+	}
+	for _, z := range subnetPlacement(run) {
+		if !slices.Contains([]string{"us-east-1a", "us-east-1b"}, z[0]) {
+			t.Errorf("subnet in %s, want the first two availability zones", z[0])
+		}
+	}
+}
+
+// TestAddingAZoneKeepsTheOthers: availabilityZones 2 -> 3 adds a subnet per tier in the third
+// zone and leaves the first two zones' subnets (zone and block) as they are, even while a zone
+// is impaired.
+func TestAddingAZoneKeepsTheOthers(t *testing.T) {
+	t.Parallel()
+	zones := usEast1("available", "impaired")
+	two := subnetPlacement(runInZones(t, zones, map[string]string{"availabilityZones": "2"}))
+	three := subnetPlacement(runInZones(t, zones, map[string]string{"availabilityZones": "3"}))
+	if len(two) != 4 || len(three) != 6 {
+		t.Fatalf("%d and %d subnets, want 4 and 6", len(two), len(three))
+	}
+	for name, p := range two {
+		if three[name] != p {
+			t.Errorf("subnet %s moves from %v to %v when a zone is added", name, p, three[name])
+		}
+	}
+	if got := three["network-public-2"]; got != [2]string{"us-east-1c", "10.0.32.0/20"} {
+		t.Errorf("new public subnet %v, want us-east-1c 10.0.32.0/20", got)
+	}
+}
