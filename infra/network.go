@@ -38,7 +38,8 @@ type Network struct {
 	pulumi.ResourceState
 
 	VpcID pulumi.StringOutput `pulumi:"vpcId"`
-	// IPv6CIDR is the VPC's Amazon-provided IPv6 block ("" unless dual-stack).
+	// IPv6CIDR is the VPC's Amazon-provided IPv6 block, which it holds whether or not the load
+	// balancer is dual-stack.
 	IPv6CIDR         pulumi.StringOutput      `pulumi:"ipv6CidrBlock"`
 	PublicSubnetIDs  pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
 	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
@@ -79,8 +80,9 @@ type NetworkArgs struct {
 	Account           string
 	FlowLogs          bool
 	LogRetentionDays  int
-	// IPv6 gives the VPC an Amazon-provided IPv6 block and each public subnet a /64 of it, routed
-	// to the internet gateway, for a dual-stack load balancer. Tasks and private subnets stay IPv4.
+	// IPv6 opens the default network ACL to ::/0 for a dual-stack load balancer. The VPC holds an
+	// Amazon-provided IPv6 block and each public subnet a /64 of it, routed to the internet
+	// gateway, whatever IPv6 says (see NewNetwork). Tasks and private subnets stay IPv4.
 	IPv6 bool
 }
 
@@ -95,9 +97,13 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-" + suffix)}
 	}
 
+	// The IPv6 block is always there (Amazon's is free): a VPC cannot give it up while subnets use
+	// it (InvalidCidrBlock.InUse, hashicorp/terraform-provider-aws#39854), so the ipv6 key only
+	// switches what faces the internet over IPv6. The provider updates both this and the subnets'
+	// blocks in place, so a stack deployed without IPv6 gains them without replacement.
 	v, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
 		CidrBlock:                    pulumi.String(args.CIDR.String()),
-		AssignGeneratedIpv6CidrBlock: pulumi.Bool(args.IPv6),
+		AssignGeneratedIpv6CidrBlock: pulumi.Bool(true),
 		EnableDnsSupport:             pulumi.Bool(true),
 		EnableDnsHostnames:           pulumi.Bool(true),
 		Tags:                         nameTag("vpc"),
@@ -175,13 +181,8 @@ func subnetCIDR(vpcCIDR netip.Prefix, index int) netip.Prefix {
 	return netip.PrefixFrom(addr, bits)
 }
 
-// ipv6SubnetCIDR returns the index-th /64 of a VPC's IPv6 block. An empty block gives "": AWS
-// reports the block as soon as the VPC has one, so only a VPC without IPv6 has none, and its
-// subnets get none either.
+// ipv6SubnetCIDR returns the index-th /64 of a VPC's IPv6 block.
 func ipv6SubnetCIDR(vpcBlock string, index int) (string, error) {
-	if vpcBlock == "" {
-		return "", nil
-	}
 	p, err := netip.ParsePrefix(vpcBlock)
 	if err != nil || !p.Addr().Is6() || p.Bits() > 64 {
 		return "", fmt.Errorf("derive subnet ipv6 block: %q is not an IPv6 block of /64 or larger", vpcBlock)
@@ -197,9 +198,10 @@ func ipv6SubnetCIDR(vpcBlock string, index int) (string, error) {
 
 // addSubnets declares a public and a private subnet per availability zone. No subnet assigns
 // public IPs on launch (Security Hub EC2.15), IPv4 or IPv6: the ALB does not need it, and tasks
-// that need one in publicIp mode get it from the service's network configuration. When dual-stack,
-// each public subnet gets the /64 of the VPC's IPv6 block with its slot number, and the public
-// route table a default IPv6 route to the internet gateway.
+// that need one in publicIp mode get it from the service's network configuration. Each public
+// subnet gets the /64 of the VPC's IPv6 block with its slot number, and the public route table a
+// default IPv6 route to the internet gateway, so the load balancer can turn dual-stack without a
+// subnet changing.
 func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs, igw *ec2.InternetGateway,
 	parent pulumi.ResourceOption,
 ) error {
@@ -219,14 +221,12 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 		return fmt.Errorf("create public default route: %w", err)
 	}
 	n.publicReady = append(n.publicReady, publicDefault)
-	if args.IPv6 {
-		if _, err := ec2.NewRoute(ctx, name+"-public-default-ipv6", &ec2.RouteArgs{
-			RouteTableId:             public.ID(),
-			DestinationIpv6CidrBlock: pulumi.String(anywhereIPv6),
-			GatewayId:                igw.ID(),
-		}, parent); err != nil {
-			return fmt.Errorf("create public default ipv6 route: %w", err)
-		}
+	if _, err := ec2.NewRoute(ctx, name+"-public-default-ipv6", &ec2.RouteArgs{
+		RouteTableId:             public.ID(),
+		DestinationIpv6CidrBlock: pulumi.String(anywhereIPv6),
+		GatewayId:                igw.ID(),
+	}, parent); err != nil {
+		return fmt.Errorf("create public default ipv6 route: %w", err)
 	}
 
 	var publicIDs, privateIDs pulumi.StringArray
@@ -246,7 +246,7 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 					"tier": pulumi.String(tier.kind),
 				},
 			}
-			if args.IPv6 && tier.kind == "public" {
+			if tier.kind == "public" {
 				slot := tier.slot
 				subnetArgs.Ipv6CidrBlock = n.vpc.Ipv6CidrBlock.ApplyT(func(block string) (string, error) {
 					return ipv6SubnetCIDR(block, slot)
