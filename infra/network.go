@@ -60,7 +60,9 @@ type Network struct {
 	// that starts tasks earlier sees them fail to pull their image.
 	TaskEgressReady []pulumi.Resource
 
-	vpc                           *ec2.Vpc
+	vpc *ec2.Vpc
+	// cidr is the VPC's IPv4 block as deployed, once checked against vpcCidr (checkDeployedCIDR).
+	cidr                          pulumi.StringOutput
 	publicSubnets, privateSubnets []*ec2.Subnet
 	privateRouteTables            []*ec2.RouteTable
 	taskSecurityGroup             *ec2.SecurityGroup
@@ -101,17 +103,29 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	// it (InvalidCidrBlock.InUse, hashicorp/terraform-provider-aws#39854), so the ipv6 key only
 	// switches what faces the internet over IPv6. The provider updates both this and the subnets'
 	// blocks in place, so a stack deployed without IPv6 gains them without replacement.
+	//
+	// A VPC's IPv4 block cannot change in place: a new one means a new VPC, and the load
+	// balancer, the internet gateway, the NAT addresses and the target group cannot follow it
+	// (the load balancer is updated, not replaced, onto subnets of the new VPC:
+	// hashicorp/terraform-provider-aws#18317, pulumi/pulumi-aws#1382). So the provider never sees a
+	// change of it; checkDeployedCIDR refuses one instead.
 	v, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
 		CidrBlock:                    pulumi.String(args.CIDR.String()),
 		AssignGeneratedIpv6CidrBlock: pulumi.Bool(true),
 		EnableDnsSupport:             pulumi.Bool(true),
 		EnableDnsHostnames:           pulumi.Bool(true),
 		Tags:                         nameTag("vpc"),
-	}, parent)
+	}, parent, pulumi.IgnoreChanges([]string{"cidrBlock"}))
 	if err != nil {
 		return nil, fmt.Errorf("create vpc: %w", err)
 	}
 	n.vpc, n.VpcID, n.IPv6CIDR = v, v.ID().ToStringOutput(), v.Ipv6CidrBlock
+	n.cidr = v.CidrBlock.ApplyT(func(deployed string) (string, error) {
+		return checkDeployedCIDR(deployed, args.CIDR)
+	}).(pulumi.StringOutput)
+	if err := awaitCIDRCheck(ctx, n.cidr); err != nil {
+		return nil, err
+	}
 
 	if err := n.lockDownDefaults(ctx, name, args, parent); err != nil {
 		return nil, err
@@ -171,7 +185,9 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	return n, nil
 }
 
-// subnetCIDR returns slot index of the VPC CIDR cut into 2^subnetSlotBits equal subnets.
+// subnetCIDR returns slot index of the VPC CIDR cut into 2^subnetSlotBits equal subnets. A
+// subnet's slot depends on its tier and zone index only (public i, private privateSlotOffset+i),
+// never on how many zones there are, so adding a zone leaves the others' subnets in place.
 func subnetCIDR(vpcCIDR netip.Prefix, index int) netip.Prefix {
 	bits := vpcCIDR.Bits() + subnetSlotBits
 	base := vpcCIDR.Masked().Addr().As4()
@@ -196,12 +212,12 @@ func ipv6SubnetCIDR(vpcBlock string, index int) (string, error) {
 	return netip.PrefixFrom(netip.AddrFrom16(b), 64).String(), nil
 }
 
-// addSubnets declares a public and a private subnet per availability zone. No subnet assigns
-// public IPs on launch (Security Hub EC2.15), IPv4 or IPv6: the ALB does not need it, and tasks
-// that need one in publicIp mode get it from the service's network configuration. Each public
-// subnet gets the /64 of the VPC's IPv6 block with its slot number, and the public route table a
-// default IPv6 route to the internet gateway, so the load balancer can turn dual-stack without a
-// subnet changing.
+// addSubnets declares a public and a private subnet per availability zone, each with the slot of
+// the VPC's checked block that its tier and zone index give. No subnet assigns public IPs on
+// launch (Security Hub EC2.15), IPv4 or IPv6: the ALB does not need it, and tasks that need one in
+// publicIp mode get it from the service's network configuration. Each public subnet gets the /64
+// of the VPC's IPv6 block with its slot number, and the public route table a default IPv6 route to
+// the internet gateway, so the load balancer can turn dual-stack without a subnet changing.
 func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs, igw *ec2.InternetGateway,
 	parent pulumi.ResourceOption,
 ) error {
@@ -235,9 +251,13 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 			kind string
 			slot int
 		}{{"public", i}, {"private", privateSlotOffset + i}} {
+			slot := tier.slot
 			subnetArgs := &ec2.SubnetArgs{
-				VpcId:                       n.vpc.ID(),
-				CidrBlock:                   pulumi.String(subnetCIDR(args.CIDR, tier.slot).String()),
+				VpcId: n.vpc.ID(),
+				// From the checked block: a refused vpcCidr declares no subnet.
+				CidrBlock: n.cidr.ApplyT(func(string) string {
+					return subnetCIDR(args.CIDR, slot).String()
+				}).(pulumi.StringOutput),
 				AvailabilityZone:            pulumi.String(az),
 				MapPublicIpOnLaunch:         pulumi.Bool(false),
 				AssignIpv6AddressOnCreation: pulumi.Bool(false),
@@ -247,7 +267,6 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 				},
 			}
 			if tier.kind == "public" {
-				slot := tier.slot
 				subnetArgs.Ipv6CidrBlock = n.vpc.Ipv6CidrBlock.ApplyT(func(block string) (string, error) {
 					return ipv6SubnetCIDR(block, slot)
 				}).(pulumi.StringOutput)

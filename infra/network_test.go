@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// The network under changes of a live stack: zones that change state, a zone added.
+// The network under changes of a live stack: zones that change state, a zone added, a changed
+// vpcCidr.
 
 const zonesToken = "aws:index/getAvailabilityZones:getAvailabilityZones"
 
@@ -119,5 +120,66 @@ func TestAddingAZoneKeepsTheOthers(t *testing.T) {
 	}
 	if got := three["network-public-2"]; got != [2]string{"us-east-1c", "10.0.32.0/20"} {
 		t.Errorf("new public subnet %v, want us-east-1c 10.0.32.0/20", got)
+	}
+}
+
+// TestVpcCIDRChangeRefused: a vpcCidr that differs from the deployed VPC's block fails the
+// program, in a preview as in an update, with the deployed and the configured value and the two
+// ways on, before any subnet (or anything after the VPC) is declared. The VPC itself never sees
+// the change.
+func TestVpcCIDRChangeRefused(t *testing.T) {
+	t.Parallel()
+	for name, opts := range map[string][]runOption{
+		"update":  nil,
+		"preview": {asPreviewOfDeployedStack()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			m := newMockCloud().reporting(vpcType, map[string]any{"cidrBlock": "10.0.0.0/16"})
+			run, err := runStack(t, m, append(opts, withConfig(map[string]string{"vpcCidr": "10.1.0.0/16"}))...)
+			if err == nil {
+				t.Fatal("program accepts a new vpcCidr on a deployed VPC")
+			}
+			for _, want := range []string{
+				"vpcCidr: 10.1.0.0/16 is not the deployed VPC's block 10.0.0.0/16",
+				"pulumi config set vpcCidr 10.0.0.0/16",
+				"create a new stack with vpcCidr 10.1.0.0/16",
+				"point DNS and clients",
+				"pulumi destroy",
+			} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+			if subnets := run.in("network", subnetType); len(subnets) != 0 {
+				t.Errorf("%d subnets declared before the refusal", len(subnets))
+			}
+			if run.find(serviceType, "api-service") != nil || run.find(taskDefType, "api-task") != nil {
+				t.Error("the service is declared despite the refusal")
+			}
+		})
+	}
+}
+
+// TestVpcCIDRUnchanged: a deployed VPC whose block is vpcCidr deploys, and its subnets take
+// their blocks from the checked block.
+func TestVpcCIDRUnchanged(t *testing.T) {
+	t.Parallel()
+	m := newMockCloud().reporting(vpcType, map[string]any{"cidrBlock": "10.1.0.0/16"})
+	run, err := runStack(t, m, asPreviewOfDeployedStack(), withConfig(map[string]string{"vpcCidr": "10.1.0.0/16"}))
+	if err != nil {
+		t.Fatalf("program failed: %v", err)
+	}
+	vpc := run.vpc(t)
+	if !slices.Contains(vpc.IgnoreChanges, "cidrBlock") {
+		t.Errorf("VPC ignoreChanges = %v, want cidrBlock: the provider would replace the VPC", vpc.IgnoreChanges)
+	}
+	for _, s := range run.in("network", subnetType) {
+		if !slices.Contains(s.PropertyDeps["cidrBlock"], vpc.URN) {
+			t.Errorf("subnet %s block does not come from the VPC's checked block", s.Name)
+		}
+		if !strings.HasPrefix(s.str("cidrBlock"), "10.1.") {
+			t.Errorf("subnet %s block %s is outside 10.1.0.0/16", s.Name, s.str("cidrBlock"))
+		}
 	}
 }
