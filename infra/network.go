@@ -53,10 +53,8 @@ type Network struct {
 	// private subnets without one, unless the egress mode is publicIp.
 	TaskSubnetIDs  pulumi.StringArrayOutput `pulumi:"taskSubnetIds"`
 	AssignPublicIP bool
-	// TaskEgressReady is what a task in the task subnets needs before it can reach ECR,
-	// CloudWatch Logs and Secrets Manager: its subnets' route table associations and default
-	// routes (to the NAT gateways, or to the internet gateway in publicIp mode), the VPC
-	// endpoints in vpcEndpoints mode, and the task security group's egress rules. A service
+	// TaskEgressReady is what a task in the task subnets needs before it can pull its image and
+	// reach CloudWatch Logs and Secrets Manager in the egress mode (taskEgressReady). A service
 	// that starts tasks earlier sees them fail to pull their image.
 	TaskEgressReady []pulumi.Resource
 
@@ -66,9 +64,53 @@ type Network struct {
 	publicSubnets, privateSubnets []*ec2.Subnet
 	privateRouteTables            []*ec2.RouteTable
 	taskSecurityGroup             *ec2.SecurityGroup
-	// publicReady and privateReady collect, as they are declared, what a task in a public or a
-	// private subnet needs (see TaskEgressReady).
-	publicReady, privateReady []pulumi.Resource
+	// The paths out of the VPC, as they are declared: what taskEgressReady picks from.
+	egress egressPath
+}
+
+// egressPath is every resource on the way from a task to ECR, CloudWatch Logs and Secrets Manager.
+type egressPath struct {
+	// publicDefaultRoute is the public route table's IPv4 default route to the internet gateway and
+	// publicAssociations tie the public subnets to that table: the path of a task with a public IP,
+	// and of the NAT gateways.
+	publicDefaultRoute *ec2.Route
+	publicAssociations []pulumi.Resource
+	natGateways        []pulumi.Resource
+	// privateRoutes are the private route tables' default routes to the NAT gateways.
+	privateRoutes       []pulumi.Resource
+	privateAssociations []pulumi.Resource
+	// endpointSecurityGroup and endpointIngress let the tasks reach the interface endpoints.
+	endpointSecurityGroup *ec2.SecurityGroup
+	endpointIngress       *vpc.SecurityGroupIngressRule
+	endpoints             []pulumi.Resource
+	// defaultNetworkACL holds every subnet; its rules admit the answers to the tasks' requests.
+	defaultNetworkACL *ec2.DefaultNetworkAcl
+	taskEgressRules   []pulumi.Resource
+}
+
+// taskEgressReady is what a task needs in an egress mode before it can pull its image and reach
+// the AWS APIs: the task security group's egress rules and the default network ACL always; in
+// publicIp mode the public subnets' associations and IPv4 default route; in the NAT modes the
+// private subnets' associations and default routes, the NAT gateways and the public path they
+// leave through; in vpcEndpoints mode the private subnets' associations, the endpoints, their
+// security group and its ingress rule from the tasks.
+func (p egressPath) taskEgressReady(mode egressMode) []pulumi.Resource {
+	ready := append([]pulumi.Resource{p.defaultNetworkACL}, p.taskEgressRules...)
+	public := append([]pulumi.Resource{p.publicDefaultRoute}, p.publicAssociations...)
+	switch mode {
+	case egressPublicIP:
+		ready = append(ready, public...)
+	case egressNATPerAZ, egressNATSingle:
+		ready = append(ready, public...)
+		ready = append(ready, p.natGateways...)
+		ready = append(ready, p.privateRoutes...)
+		ready = append(ready, p.privateAssociations...)
+	case egressVPCEndpoints:
+		ready = append(ready, p.privateAssociations...)
+		ready = append(ready, p.endpointSecurityGroup, p.endpointIngress)
+		ready = append(ready, p.endpoints...)
+	}
+	return ready
 }
 
 // NetworkArgs configures a Network.
@@ -168,10 +210,11 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 
 	n.AssignPublicIP = args.Egress == egressPublicIP
-	n.TaskSubnetIDs, n.TaskEgressReady = n.PrivateSubnetIDs, n.privateReady
+	n.TaskSubnetIDs = n.PrivateSubnetIDs
 	if n.AssignPublicIP {
-		n.TaskSubnetIDs, n.TaskEgressReady = n.PublicSubnetIDs, n.publicReady
+		n.TaskSubnetIDs = n.PublicSubnetIDs
 	}
+	n.TaskEgressReady = n.egress.taskEgressReady(args.Egress)
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
 		"vpcId":               n.VpcID,
 		"ipv6CidrBlock":       n.IPv6CIDR,
@@ -236,7 +279,7 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 	if err != nil {
 		return fmt.Errorf("create public default route: %w", err)
 	}
-	n.publicReady = append(n.publicReady, publicDefault)
+	n.egress.publicDefaultRoute = publicDefault
 	if _, err := ec2.NewRoute(ctx, name+"-public-default-ipv6", &ec2.RouteArgs{
 		RouteTableId:             public.ID(),
 		DestinationIpv6CidrBlock: pulumi.String(anywhereIPv6),
@@ -297,9 +340,9 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 				return fmt.Errorf("associate %s subnet in %s: %w", tier.kind, az, err)
 			}
 			if tier.kind == "private" {
-				n.privateReady = append(n.privateReady, rta)
+				n.egress.privateAssociations = append(n.egress.privateAssociations, rta)
 			} else {
-				n.publicReady = append(n.publicReady, rta)
+				n.egress.publicAssociations = append(n.egress.publicAssociations, rta)
 			}
 		}
 	}
@@ -345,6 +388,7 @@ func (n *Network) addNATGateways(ctx *pulumi.Context, name string, args *Network
 			return fmt.Errorf("create nat gateway in %s: %w", az, err)
 		}
 		nats = append(nats, nat)
+		n.egress.natGateways = append(n.egress.natGateways, nat)
 	}
 	if count == 0 {
 		return nil
@@ -359,7 +403,7 @@ func (n *Network) addNATGateways(ctx *pulumi.Context, name string, args *Network
 		if err != nil {
 			return fmt.Errorf("create private default route: %w", err)
 		}
-		n.privateReady = append(n.privateReady, route)
+		n.egress.privateRoutes = append(n.egress.privateRoutes, route)
 	}
 	return nil
 }
@@ -467,15 +511,17 @@ func (n *Network) addDefaultNetworkACL(ctx *pulumi.Context, name string, args *N
 		}
 		egress = append(egress, rule)
 	}
-	if _, err := ec2.NewDefaultNetworkAcl(ctx, name+"-default-nacl", &ec2.DefaultNetworkAclArgs{
+	nacl, err := ec2.NewDefaultNetworkAcl(ctx, name+"-default-nacl", &ec2.DefaultNetworkAclArgs{
 		DefaultNetworkAclId: n.vpc.DefaultNetworkAclId,
 		Ingress:             ingress,
 		Egress:              egress,
 		SubnetIds:           subnetIDs,
 		Tags:                pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-default")},
-	}, parent); err != nil {
+	}, parent)
+	if err != nil {
 		return fmt.Errorf("take over default network acl: %w", err)
 	}
+	n.egress.defaultNetworkACL = nacl
 	return nil
 }
 
@@ -498,7 +544,7 @@ func (n *Network) addTaskEgress(ctx *pulumi.Context, name string, args *NetworkA
 		if err != nil {
 			return fmt.Errorf("create task egress rule %s: %w", suffix, err)
 		}
-		n.publicReady, n.privateReady = append(n.publicReady, r), append(n.privateReady, r)
+		n.egress.taskEgressRules = append(n.egress.taskEgressRules, r)
 		return nil
 	}
 	if args.Egress != egressVPCEndpoints {
@@ -535,16 +581,18 @@ func (n *Network) addEndpoints(ctx *pulumi.Context, name string, args *NetworkAr
 	if err != nil {
 		return nil, fmt.Errorf("create endpoint security group: %w", err)
 	}
-	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-endpoint-ingress-tasks", &vpc.SecurityGroupIngressRuleArgs{
+	ingress, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-endpoint-ingress-tasks", &vpc.SecurityGroupIngressRuleArgs{
 		SecurityGroupId:           sg.ID(),
 		ReferencedSecurityGroupId: n.taskSecurityGroup.ID(),
 		IpProtocol:                pulumi.String("tcp"),
 		FromPort:                  pulumi.Int(httpsPort),
 		ToPort:                    pulumi.Int(httpsPort),
 		Description:               pulumi.String("HTTPS from the ECS tasks"),
-	}, parent); err != nil {
+	}, parent)
+	if err != nil {
 		return nil, fmt.Errorf("create endpoint ingress rule: %w", err)
 	}
+	n.egress.endpointSecurityGroup, n.egress.endpointIngress = sg, ingress
 	var privateIDs pulumi.StringArray
 	for _, s := range n.privateSubnets {
 		privateIDs = append(privateIDs, s.ID())
@@ -568,7 +616,7 @@ func (n *Network) addEndpoints(ctx *pulumi.Context, name string, args *NetworkAr
 		if err != nil {
 			return nil, fmt.Errorf("create %s endpoint: %w", svc, err)
 		}
-		n.privateReady = append(n.privateReady, ep)
+		n.egress.endpoints = append(n.egress.endpoints, ep)
 	}
 	var routeTableIDs pulumi.StringArray
 	for _, rt := range n.privateRouteTables {
@@ -588,7 +636,7 @@ func (n *Network) addEndpoints(ctx *pulumi.Context, name string, args *NetworkAr
 	if err != nil {
 		return nil, fmt.Errorf("create s3 endpoint: %w", err)
 	}
-	n.privateReady = append(n.privateReady, s3)
+	n.egress.endpoints = append(n.egress.endpoints, s3)
 	return s3, nil
 }
 

@@ -7,7 +7,7 @@ import (
 )
 
 // The network under changes of a live stack: zones that change state, a zone added, a changed
-// vpcCidr.
+// vpcCidr, and what the service waits for in each egress mode.
 
 const zonesToken = "aws:index/getAvailabilityZones:getAvailabilityZones"
 
@@ -182,4 +182,71 @@ func TestVpcCIDRUnchanged(t *testing.T) {
 			t.Errorf("subnet %s block %s is outside 10.1.0.0/16", s.Name, s.str("cidrBlock"))
 		}
 	}
+}
+
+// TestTaskEgressReadiness: what the service waits for in each egress mode, by logical name:
+// everything a task's image pull and API calls cross, and nothing else of the network.
+func TestTaskEgressReadiness(t *testing.T) {
+	t.Parallel()
+	public := []string{"network-public-default", "network-public-rta-0", "network-public-rta-1"}
+	private := []string{"network-private-rta-0", "network-private-rta-1"}
+	natRoutes := []string{"network-private-default-0", "network-private-default-1"}
+	always := []string{"network-default-nacl"}
+	tests := map[string][]string{
+		"natPerAz":  concat(always, []string{"network-task-egress-https", "network-nat-0", "network-nat-1"}, public, private, natRoutes),
+		"natSingle": concat(always, []string{"network-task-egress-https", "network-nat-0"}, public, private, natRoutes),
+		"publicIp":  concat(always, []string{"network-task-egress-https"}, public),
+		"vpcEndpoints": concat(always, private, []string{
+			"network-task-egress-endpoints", "network-task-egress-s3",
+			"network-endpoint-sg", "network-endpoint-ingress-tasks",
+			"network-endpoint-ecr.api", "network-endpoint-ecr.dkr", "network-endpoint-logs",
+			"network-endpoint-secretsmanager", "network-endpoint-s3",
+		}),
+	}
+	for mode, want := range tests {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			run := mustRun(t, withConfig(map[string]string{"egress": mode}))
+			got := waitsFor(t, run, "network")
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("service waits for\n%v\nwant\n%v", got, want)
+			}
+		})
+	}
+}
+
+// waitsFor returns the logical names of the resources of a component the service depends on
+// explicitly (not through its inputs), sorted.
+func waitsFor(t *testing.T, run *stackRun, component string) []string {
+	t.Helper()
+	svc := run.service(t)
+	viaInputs := map[string]bool{}
+	for _, urns := range svc.PropertyDeps {
+		for _, u := range urns {
+			viaInputs[u] = true
+		}
+	}
+	var parent string
+	for _, r := range run.records() {
+		if !r.Custom && !r.Remote && r.Name == component {
+			parent = r.URN
+		}
+	}
+	var out []string
+	for _, urn := range svc.DependsOn {
+		if r := run.byURN(urn); r != nil && r.Parent == parent && !viaInputs[urn] {
+			out = append(out, r.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func concat(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
 }
