@@ -188,6 +188,7 @@ func parseConfig(src configSource) (*stackConfig, error) {
 	validateEnv(r, c.Env)
 	c.Secrets = validateSecrets(r, secrets, c.Env)
 	validateAlarmEmail(r, c.AlarmEmail)
+	validateCapacity(r, c)
 
 	if err := errors.Join(r.errs...); err != nil {
 		return nil, fmt.Errorf("invalid stack config:\n%w", err)
