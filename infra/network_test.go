@@ -250,3 +250,83 @@ func concat(lists ...[]string) []string {
 	}
 	return out
 }
+
+// networkResources returns the custom resources the network component declares, by type and
+// logical name.
+func networkResources(run *stackRun) map[string]*resourceRecord {
+	out := map[string]*resourceRecord{}
+	var parent string
+	for _, r := range run.records() {
+		if !r.Custom && !r.Remote && r.Name == "network" {
+			parent = r.URN
+		}
+	}
+	for _, r := range run.records() {
+		if r.Custom && r.Parent == parent {
+			out[r.Type+" "+r.Name] = r
+		}
+	}
+	return out
+}
+
+// TestEgressChangeKeepsTheNetwork: moving between egress modes changes no input of the VPC, the
+// subnets, the route tables and their associations, the internet gateway, the public routes or
+// the default network ACL: the NAT gateways, private default routes, endpoints and task egress
+// rules come and go around them (a private route moves to another NAT gateway in place).
+func TestEgressChangeKeepsTheNetwork(t *testing.T) {
+	t.Parallel()
+	kept := []string{vpcType, subnetType, routeTableType, igwType, defaultNACLType,
+		"aws:ec2/routeTableAssociation:RouteTableAssociation", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+		"aws:ec2/securityGroup:SecurityGroup " + "network-task-sg"}
+	core := func(run *stackRun) map[string]*resourceRecord {
+		out := map[string]*resourceRecord{}
+		for key, r := range networkResources(run) {
+			for _, k := range kept {
+				if strings.HasPrefix(key, k+" ") || key == k {
+					out[key] = r
+				}
+			}
+			if r.Type == routeType && strings.HasPrefix(r.Name, "network-public-") {
+				out[key] = r
+			}
+		}
+		return out
+	}
+	base := core(mustRun(t))
+	for _, mode := range []string{"natSingle", "publicIp", "vpcEndpoints"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			other := core(mustRun(t, withConfig(map[string]string{"egress": mode})))
+			if len(other) != len(base) {
+				t.Errorf("%d core network resources, want %d", len(other), len(base))
+			}
+			for key, r := range base {
+				if o := other[key]; o == nil || !o.Inputs.DeepEquals(r.Inputs) {
+					t.Errorf("%s changes from natPerAz to %s", key, mode)
+				}
+			}
+		})
+	}
+}
+
+// TestFlowLogsToggleAddsOnlyTheFlowLog: flowLogs adds the flow log, its log group, role and
+// policy, and changes nothing else of the network.
+func TestFlowLogsToggleAddsOnlyTheFlowLog(t *testing.T) {
+	t.Parallel()
+	off, on := networkResources(mustRun(t)), networkResources(mustRun(t, withConfig(map[string]string{"flowLogs": "true"})))
+	var added []string
+	for key, r := range on {
+		if o := off[key]; o == nil {
+			added = append(added, r.Name)
+		} else if !o.Inputs.DeepEquals(r.Inputs) {
+			t.Errorf("%s changes with flowLogs", key)
+		}
+	}
+	slices.Sort(added)
+	if want := []string{"network-flow-log", "network-flow-logs", "network-flow-logs-policy", "network-flow-logs-role"}; !slices.Equal(added, want) {
+		t.Errorf("flowLogs adds %v, want %v", added, want)
+	}
+	if len(on)-len(added) != len(off) {
+		t.Errorf("flowLogs removes %d network resources", len(off)-(len(on)-len(added)))
+	}
+}
