@@ -192,6 +192,7 @@ func parseConfig(src configSource) (*stackConfig, error) {
 	c.Secrets = validateSecrets(r, secrets, c.Env)
 	validateSecretNameLengths(r, secrets)
 	validateAlarmEmail(r, c.AlarmEmail)
+	validateCapacity(r, c)
 
 	if err := errors.Join(r.errs...); err != nil {
 		return nil, fmt.Errorf("invalid stack config:\n%w", err)

@@ -498,3 +498,41 @@ func validateAlarmEmail(r *configReader, email string) {
 		r.fail("alarmEmail", "%q is not an email address; allowed: a bare address such as ops@example.com", email)
 	}
 }
+
+// validateCapacity refuses a vpcCidr, availabilityZones, egress and maxCount whose subnets cannot
+// hold what AWS puts in them (capacity.go), naming the keys, the values and the limit. It runs
+// only on values that are valid on their own.
+func validateCapacity(r *configReader, c *stackConfig) {
+	switch c.Egress {
+	case egressNATPerAZ, egressNATSingle, egressPublicIP, egressVPCEndpoints:
+	default:
+		return
+	}
+	if !c.VpcCIDR.IsValid() || c.AvailabilityZones < 2 || c.AvailabilityZones > 3 || c.MaxCount < 1 ||
+		c.MaxCount > maxTaskCount {
+		return
+	}
+	for _, l := range subnetLoads(c.VpcCIDR, c.AvailabilityZones, c.Egress, c.MaxCount) {
+		if l.fits() {
+			continue
+		}
+		holds := fmt.Sprintf("vpcCidr %s over %d zones gives /%d %s subnets with %d usable addresses (AWS "+
+			"reserves %d in each)", c.VpcCIDR, c.AvailabilityZones, l.bits, l.tier, l.usable, awsReservedPerSubnet)
+		for _, u := range l.fixed {
+			holds += fmt.Sprintf(", %d of them for %s", u.n, u.what)
+		}
+		larger := "use a larger vpcCidr (in a new stack: a deployed VPC keeps its block)"
+		if l.fixedTotal() > l.usable {
+			r.fail("vpcCidr", "%s; %s", holds, larger)
+			continue
+		}
+		where := "in the private subnets"
+		if l.tier == "public" {
+			where = "in the public subnets beside the load balancer with egress " + string(c.Egress)
+		}
+		r.fail("maxCount", "%d needs up to %d task addresses per zone during a deployment (%d tasks at "+
+			"deploymentMaximumPercent %d over %d zones, %s), but %s; %s or lower maxCount (at most %d fits)",
+			c.MaxCount, l.tasks, peakTasks(c.MaxCount), deploymentMaximumPercent, c.AvailabilityZones, where,
+			holds, larger, largestFittingMaxCount(l, c.AvailabilityZones, c.MaxCount))
+	}
+}

@@ -8,8 +8,8 @@ import (
 )
 
 // Dual-stack: the load balancer answers over IPv4 and IPv6; the VPC has an Amazon-provided IPv6
-// block, the public subnets a /64 each with a route to the internet gateway; tasks and private
-// subnets stay IPv4 only.
+// block, the public subnets a /64 each with a route to the internet gateway, whatever ipv6 says;
+// tasks and private subnets stay IPv4 only.
 
 const (
 	vpcType         = "aws:ec2/vpc:Vpc"
@@ -166,22 +166,23 @@ func run1(t *testing.T, ipv6 string) *stackRun {
 	return mustRun(t, withConfig(map[string]string{"ipv6": ipv6}))
 }
 
-// TestIPv4Only: ipv6 false leaves no IPv6 anywhere.
+// TestIPv4Only: ipv6 false keeps the IPv6 blocks of the VPC and the public subnets and their
+// route (a VPC cannot drop its block while subnets use it: InvalidCidrBlock.InUse), and exposes
+// nothing over IPv6: an IPv4 load balancer, no ::/0 ingress, no ::/0 network ACL rules.
 func TestIPv4Only(t *testing.T) {
 	t.Parallel()
 	run := run1(t, "false")
-	if v, set := run.vpc(t).boolean("assignGeneratedIpv6CidrBlock"); !set || v {
-		t.Errorf("assignGeneratedIpv6CidrBlock = %v (set %v), want false", v, set)
+	if v, _ := run.vpc(t).boolean("assignGeneratedIpv6CidrBlock"); !v {
+		t.Error("VPC without its IPv6 block: turning ipv6 off would fail with InvalidCidrBlock.InUse")
 	}
 	for _, s := range run.in("network", subnetType) {
-		if s.str("ipv6CidrBlock") != "" {
-			t.Errorf("subnet %s has IPv6 block %s", s.Name, s.str("ipv6CidrBlock"))
+		public := s.str("tags", "tier") == "public"
+		if got := s.str("ipv6CidrBlock"); public != (got != "") {
+			t.Errorf("%s subnet %s has IPv6 block %q; want one on the public subnets only", s.str("tags", "tier"), s.Name, got)
 		}
 	}
-	for _, r := range run.in("network", routeType) {
-		if r.str("destinationIpv6CidrBlock") != "" {
-			t.Errorf("route %s to %s", r.Name, r.str("destinationIpv6CidrBlock"))
-		}
+	if got := run.named(t, routeType, "network-public-default-ipv6").str("destinationIpv6CidrBlock"); got != "::/0" {
+		t.Errorf("public IPv6 default route to %q, want ::/0", got)
 	}
 	if got := run.alb(t).str("ipAddressType"); got != "ipv4" {
 		t.Errorf("ipAddressType = %q, want ipv4", got)
@@ -196,6 +197,28 @@ func TestIPv4Only(t *testing.T) {
 		for i := range nacl.prop(dir).ArrayValue() {
 			if nacl.str(dir, i, "ipv6CidrBlock") != "" {
 				t.Errorf("NACL %s rule %v is IPv6", dir, nacl.num(dir, i, "ruleNo"))
+			}
+		}
+	}
+}
+
+// TestIPv6ToggleKeepsTheNetwork: switching ipv6 either way changes no input of the VPC, its
+// subnets or their routes, so neither direction replaces or re-addresses anything: the provider
+// adds a VPC's generated block and a subnet's block in place (no ForceNew on
+// assign_generated_ipv6_cidr_block or ipv6_cidr_block, terraform-provider-aws 5.x), which is how a
+// stack deployed with the former ipv6 false layout gains them.
+func TestIPv6ToggleKeepsTheNetwork(t *testing.T) {
+	t.Parallel()
+	on, off := run1(t, "true"), run1(t, "false")
+	for _, typ := range []string{vpcType, subnetType, routeType, routeTableType} {
+		a, b := on.in("network", typ), off.in("network", typ)
+		if len(a) != len(b) {
+			t.Errorf("%d %s with ipv6 on, %d with it off", len(a), typ, len(b))
+			continue
+		}
+		for i := range a {
+			if a[i].Name != b[i].Name || !a[i].Inputs.DeepEquals(b[i].Inputs) {
+				t.Errorf("%s %s changes with ipv6:\n%v\n%v", typ, a[i].Name, a[i].Inputs, b[i].Inputs)
 			}
 		}
 	}
@@ -221,7 +244,7 @@ func TestIPv6SubnetCIDR(t *testing.T) {
 		{"2600:1f18:4a3:6b00::/96", 0, "error"},
 		{"10.0.0.0/16", 0, "error"},
 		{"not a block", 0, "error"},
-		{"", 0, ""},
+		{"", 0, "error"},
 	}
 	for _, tt := range tests {
 		got, err := ipv6SubnetCIDR(tt.block, tt.index)

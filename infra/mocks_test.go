@@ -79,6 +79,9 @@ type mockCloud struct {
 	invokes   map[string]invokeFunc
 	resources []*resourceRecord
 	calls     []invokeRecord
+	// reported are outputs that resources of a type report whatever their inputs say, as a
+	// deployed resource whose provider ignores changes of them does.
+	reported map[string]map[string]any
 }
 
 // newMockCloud returns a mock with the default invokes: three availability zones, the test
@@ -162,14 +165,75 @@ func (m *mockCloud) on(token string, f invokeFunc) *mockCloud {
 	return m
 }
 
+// reporting makes every resource of a type report these outputs, whatever its inputs.
+func (m *mockCloud) reporting(typ string, outputs map[string]any) *mockCloud {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.reported == nil {
+		m.reported = map[string]map[string]any{}
+	}
+	m.reported[typ] = outputs
+	return m
+}
+
+// fakeAZ is a zone of the mocked region as DescribeAvailabilityZones reports it.
+type fakeAZ struct {
+	Name, ID string
+	// State is available, information, impaired, unavailable or constrained.
+	State string
+	// OptIn is opt-in-not-required for availability zones, opted-in or not-opted-in for Local
+	// and Wavelength Zones.
+	OptIn string
+	// Type is availability-zone, local-zone or wavelength-zone.
+	Type string
+}
+
+// availabilityZones answers aws:index/getAvailabilityZones for a region whose zones are all
+// available availability zones.
 func availabilityZones(names ...string) invokeFunc {
-	return func(resource.PropertyMap) (resource.PropertyMap, error) {
-		ids := make([]any, len(names))
-		ns := make([]any, len(names))
-		for i, n := range names {
-			ns[i], ids[i] = n, fmt.Sprintf("use1-az%d", i+1)
+	zones := make([]fakeAZ, len(names))
+	for i, n := range names {
+		zones[i] = fakeAZ{Name: n, ID: fmt.Sprintf("use1-az%d", i+1), State: "available",
+			OptIn: "opt-in-not-required", Type: "availability-zone"}
+	}
+	return describeZones(zones...)
+}
+
+// describeZones answers aws:index/getAvailabilityZones as DescribeAvailabilityZones does: without
+// allAvailabilityZones only zones that need no opt-in or are opted in, filtered by the state
+// argument (sent as a state filter) and by the state, opt-in-status, zone-type and zone-name filters,
+// in the order the region lists them.
+func describeZones(zones ...fakeAZ) invokeFunc {
+	return func(args resource.PropertyMap) (resource.PropertyMap, error) {
+		filters := map[string][]string{}
+		if v := args["state"]; v.IsString() && v.StringValue() != "" {
+			filters["state"] = []string{v.StringValue()}
 		}
-		return resource.NewPropertyMapFromMap(map[string]any{"names": ns, "zoneIds": ids, "id": testRegion}), nil
+		if v := args["filters"]; v.IsArray() {
+			for _, f := range v.ArrayValue() {
+				name := f.ObjectValue()["name"].StringValue()
+				for _, value := range f.ObjectValue()["values"].ArrayValue() {
+					filters[name] = append(filters[name], value.StringValue())
+				}
+			}
+		}
+		all := args["allAvailabilityZones"].IsBool() && args["allAvailabilityZones"].BoolValue()
+		var names, ids []any
+		for _, z := range zones {
+			fields := map[string]string{"state": z.State, "opt-in-status": z.OptIn, "zone-type": z.Type, "zone-name": z.Name}
+			keep := all || z.OptIn != "not-opted-in"
+			for name, values := range filters {
+				field, ok := fields[name]
+				if !ok {
+					return nil, fmt.Errorf("describe availability zones: the mock does not know filter %q", name)
+				}
+				keep = keep && slices.Contains(values, field)
+			}
+			if keep {
+				names, ids = append(names, z.Name), append(ids, z.ID)
+			}
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"names": names, "zoneIds": ids, "id": testRegion}), nil
 	}
 }
 
@@ -482,6 +546,11 @@ func (m *mockCloud) answer(r *resourceRecord) (string, resource.PropertyMap) {
 		}
 		state[k] = v
 	}
+	m.mu.Lock()
+	for k, v := range resource.NewPropertyMapFromMap(m.reported[r.Type]) {
+		state[k] = v
+	}
+	m.mu.Unlock()
 	if m.preview {
 		return "", state
 	}

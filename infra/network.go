@@ -38,7 +38,8 @@ type Network struct {
 	pulumi.ResourceState
 
 	VpcID pulumi.StringOutput `pulumi:"vpcId"`
-	// IPv6CIDR is the VPC's Amazon-provided IPv6 block ("" unless dual-stack).
+	// IPv6CIDR is the VPC's Amazon-provided IPv6 block, which it holds whether or not the load
+	// balancer is dual-stack.
 	IPv6CIDR         pulumi.StringOutput      `pulumi:"ipv6CidrBlock"`
 	PublicSubnetIDs  pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
 	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
@@ -52,20 +53,64 @@ type Network struct {
 	// private subnets without one, unless the egress mode is publicIp.
 	TaskSubnetIDs  pulumi.StringArrayOutput `pulumi:"taskSubnetIds"`
 	AssignPublicIP bool
-	// TaskEgressReady is what a task in the task subnets needs before it can reach ECR,
-	// CloudWatch Logs and Secrets Manager: its subnets' route table associations and default
-	// routes (to the NAT gateways, or to the internet gateway in publicIp mode), the VPC
-	// endpoints in vpcEndpoints mode, and the task security group's egress rules. A service
+	// TaskEgressReady is what a task in the task subnets needs before it can pull its image and
+	// reach CloudWatch Logs and Secrets Manager in the egress mode (taskEgressReady). A service
 	// that starts tasks earlier sees them fail to pull their image.
 	TaskEgressReady []pulumi.Resource
 
-	vpc                           *ec2.Vpc
+	vpc *ec2.Vpc
+	// cidr is the VPC's IPv4 block as deployed, once checked against vpcCidr (checkDeployedCIDR).
+	cidr                          pulumi.StringOutput
 	publicSubnets, privateSubnets []*ec2.Subnet
 	privateRouteTables            []*ec2.RouteTable
 	taskSecurityGroup             *ec2.SecurityGroup
-	// publicReady and privateReady collect, as they are declared, what a task in a public or a
-	// private subnet needs (see TaskEgressReady).
-	publicReady, privateReady []pulumi.Resource
+	// The paths out of the VPC, as they are declared: what taskEgressReady picks from.
+	egress egressPath
+}
+
+// egressPath is every resource on the way from a task to ECR, CloudWatch Logs and Secrets Manager.
+type egressPath struct {
+	// publicDefaultRoute is the public route table's IPv4 default route to the internet gateway and
+	// publicAssociations tie the public subnets to that table: the path of a task with a public IP,
+	// and of the NAT gateways.
+	publicDefaultRoute *ec2.Route
+	publicAssociations []pulumi.Resource
+	natGateways        []pulumi.Resource
+	// privateRoutes are the private route tables' default routes to the NAT gateways.
+	privateRoutes       []pulumi.Resource
+	privateAssociations []pulumi.Resource
+	// endpointSecurityGroup and endpointIngress let the tasks reach the interface endpoints.
+	endpointSecurityGroup *ec2.SecurityGroup
+	endpointIngress       *vpc.SecurityGroupIngressRule
+	endpoints             []pulumi.Resource
+	// defaultNetworkACL holds every subnet; its rules admit the answers to the tasks' requests.
+	defaultNetworkACL *ec2.DefaultNetworkAcl
+	taskEgressRules   []pulumi.Resource
+}
+
+// taskEgressReady is what a task needs in an egress mode before it can pull its image and reach
+// the AWS APIs: the task security group's egress rules and the default network ACL always; in
+// publicIp mode the public subnets' associations and IPv4 default route; in the NAT modes the
+// private subnets' associations and default routes, the NAT gateways and the public path they
+// leave through; in vpcEndpoints mode the private subnets' associations, the endpoints, their
+// security group and its ingress rule from the tasks.
+func (p egressPath) taskEgressReady(mode egressMode) []pulumi.Resource {
+	ready := append([]pulumi.Resource{p.defaultNetworkACL}, p.taskEgressRules...)
+	public := append([]pulumi.Resource{p.publicDefaultRoute}, p.publicAssociations...)
+	switch mode {
+	case egressPublicIP:
+		ready = append(ready, public...)
+	case egressNATPerAZ, egressNATSingle:
+		ready = append(ready, public...)
+		ready = append(ready, p.natGateways...)
+		ready = append(ready, p.privateRoutes...)
+		ready = append(ready, p.privateAssociations...)
+	case egressVPCEndpoints:
+		ready = append(ready, p.privateAssociations...)
+		ready = append(ready, p.endpointSecurityGroup, p.endpointIngress)
+		ready = append(ready, p.endpoints...)
+	}
+	return ready
 }
 
 // NetworkArgs configures a Network.
@@ -79,8 +124,9 @@ type NetworkArgs struct {
 	Account           string
 	FlowLogs          bool
 	LogRetentionDays  int
-	// IPv6 gives the VPC an Amazon-provided IPv6 block and each public subnet a /64 of it, routed
-	// to the internet gateway, for a dual-stack load balancer. Tasks and private subnets stay IPv4.
+	// IPv6 opens the default network ACL to ::/0 for a dual-stack load balancer. The VPC holds an
+	// Amazon-provided IPv6 block and each public subnet a /64 of it, routed to the internet
+	// gateway, whatever IPv6 says (see NewNetwork). Tasks and private subnets stay IPv4.
 	IPv6 bool
 }
 
@@ -95,17 +141,33 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-" + suffix)}
 	}
 
+	// The IPv6 block is always there (Amazon's is free): a VPC cannot give it up while subnets use
+	// it (InvalidCidrBlock.InUse, hashicorp/terraform-provider-aws#39854), so the ipv6 key only
+	// switches what faces the internet over IPv6. The provider updates both this and the subnets'
+	// blocks in place, so a stack deployed without IPv6 gains them without replacement.
+	//
+	// A VPC's IPv4 block cannot change in place: a new one means a new VPC, and the load
+	// balancer, the internet gateway, the NAT addresses and the target group cannot follow it
+	// (the load balancer is updated, not replaced, onto subnets of the new VPC:
+	// hashicorp/terraform-provider-aws#18317, pulumi/pulumi-aws#1382). So the provider never sees a
+	// change of it; checkDeployedCIDR refuses one instead.
 	v, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
 		CidrBlock:                    pulumi.String(args.CIDR.String()),
-		AssignGeneratedIpv6CidrBlock: pulumi.Bool(args.IPv6),
+		AssignGeneratedIpv6CidrBlock: pulumi.Bool(true),
 		EnableDnsSupport:             pulumi.Bool(true),
 		EnableDnsHostnames:           pulumi.Bool(true),
 		Tags:                         nameTag("vpc"),
-	}, parent)
+	}, parent, pulumi.IgnoreChanges([]string{"cidrBlock"}))
 	if err != nil {
 		return nil, fmt.Errorf("create vpc: %w", err)
 	}
 	n.vpc, n.VpcID, n.IPv6CIDR = v, v.ID().ToStringOutput(), v.Ipv6CidrBlock
+	n.cidr = v.CidrBlock.ApplyT(func(deployed string) (string, error) {
+		return checkDeployedCIDR(deployed, args.CIDR)
+	}).(pulumi.StringOutput)
+	if err := awaitCIDRCheck(ctx, n.cidr); err != nil {
+		return nil, err
+	}
 
 	if err := n.lockDownDefaults(ctx, name, args, parent); err != nil {
 		return nil, err
@@ -148,10 +210,11 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 
 	n.AssignPublicIP = args.Egress == egressPublicIP
-	n.TaskSubnetIDs, n.TaskEgressReady = n.PrivateSubnetIDs, n.privateReady
+	n.TaskSubnetIDs = n.PrivateSubnetIDs
 	if n.AssignPublicIP {
-		n.TaskSubnetIDs, n.TaskEgressReady = n.PublicSubnetIDs, n.publicReady
+		n.TaskSubnetIDs = n.PublicSubnetIDs
 	}
+	n.TaskEgressReady = n.egress.taskEgressReady(args.Egress)
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
 		"vpcId":               n.VpcID,
 		"ipv6CidrBlock":       n.IPv6CIDR,
@@ -165,7 +228,9 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	return n, nil
 }
 
-// subnetCIDR returns slot index of the VPC CIDR cut into 2^subnetSlotBits equal subnets.
+// subnetCIDR returns slot index of the VPC CIDR cut into 2^subnetSlotBits equal subnets. A
+// subnet's slot depends on its tier and zone index only (public i, private privateSlotOffset+i),
+// never on how many zones there are, so adding a zone leaves the others' subnets in place.
 func subnetCIDR(vpcCIDR netip.Prefix, index int) netip.Prefix {
 	bits := vpcCIDR.Bits() + subnetSlotBits
 	base := vpcCIDR.Masked().Addr().As4()
@@ -175,13 +240,8 @@ func subnetCIDR(vpcCIDR netip.Prefix, index int) netip.Prefix {
 	return netip.PrefixFrom(addr, bits)
 }
 
-// ipv6SubnetCIDR returns the index-th /64 of a VPC's IPv6 block. An empty block gives "": AWS
-// reports the block as soon as the VPC has one, so only a VPC without IPv6 has none, and its
-// subnets get none either.
+// ipv6SubnetCIDR returns the index-th /64 of a VPC's IPv6 block.
 func ipv6SubnetCIDR(vpcBlock string, index int) (string, error) {
-	if vpcBlock == "" {
-		return "", nil
-	}
 	p, err := netip.ParsePrefix(vpcBlock)
 	if err != nil || !p.Addr().Is6() || p.Bits() > 64 {
 		return "", fmt.Errorf("derive subnet ipv6 block: %q is not an IPv6 block of /64 or larger", vpcBlock)
@@ -195,11 +255,12 @@ func ipv6SubnetCIDR(vpcBlock string, index int) (string, error) {
 	return netip.PrefixFrom(netip.AddrFrom16(b), 64).String(), nil
 }
 
-// addSubnets declares a public and a private subnet per availability zone. No subnet assigns
-// public IPs on launch (Security Hub EC2.15), IPv4 or IPv6: the ALB does not need it, and tasks
-// that need one in publicIp mode get it from the service's network configuration. When dual-stack,
-// each public subnet gets the /64 of the VPC's IPv6 block with its slot number, and the public
-// route table a default IPv6 route to the internet gateway.
+// addSubnets declares a public and a private subnet per availability zone, each with the slot of
+// the VPC's checked block that its tier and zone index give. No subnet assigns public IPs on
+// launch (Security Hub EC2.15), IPv4 or IPv6: the ALB does not need it, and tasks that need one in
+// publicIp mode get it from the service's network configuration. Each public subnet gets the /64
+// of the VPC's IPv6 block with its slot number, and the public route table a default IPv6 route to
+// the internet gateway, so the load balancer can turn dual-stack without a subnet changing.
 func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs, igw *ec2.InternetGateway,
 	parent pulumi.ResourceOption,
 ) error {
@@ -218,15 +279,13 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 	if err != nil {
 		return fmt.Errorf("create public default route: %w", err)
 	}
-	n.publicReady = append(n.publicReady, publicDefault)
-	if args.IPv6 {
-		if _, err := ec2.NewRoute(ctx, name+"-public-default-ipv6", &ec2.RouteArgs{
-			RouteTableId:             public.ID(),
-			DestinationIpv6CidrBlock: pulumi.String(anywhereIPv6),
-			GatewayId:                igw.ID(),
-		}, parent); err != nil {
-			return fmt.Errorf("create public default ipv6 route: %w", err)
-		}
+	n.egress.publicDefaultRoute = publicDefault
+	if _, err := ec2.NewRoute(ctx, name+"-public-default-ipv6", &ec2.RouteArgs{
+		RouteTableId:             public.ID(),
+		DestinationIpv6CidrBlock: pulumi.String(anywhereIPv6),
+		GatewayId:                igw.ID(),
+	}, parent); err != nil {
+		return fmt.Errorf("create public default ipv6 route: %w", err)
 	}
 
 	var publicIDs, privateIDs pulumi.StringArray
@@ -235,9 +294,13 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 			kind string
 			slot int
 		}{{"public", i}, {"private", privateSlotOffset + i}} {
+			slot := tier.slot
 			subnetArgs := &ec2.SubnetArgs{
-				VpcId:                       n.vpc.ID(),
-				CidrBlock:                   pulumi.String(subnetCIDR(args.CIDR, tier.slot).String()),
+				VpcId: n.vpc.ID(),
+				// From the checked block: a refused vpcCidr declares no subnet.
+				CidrBlock: n.cidr.ApplyT(func(string) string {
+					return subnetCIDR(args.CIDR, slot).String()
+				}).(pulumi.StringOutput),
 				AvailabilityZone:            pulumi.String(az),
 				MapPublicIpOnLaunch:         pulumi.Bool(false),
 				AssignIpv6AddressOnCreation: pulumi.Bool(false),
@@ -246,8 +309,7 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 					"tier": pulumi.String(tier.kind),
 				},
 			}
-			if args.IPv6 && tier.kind == "public" {
-				slot := tier.slot
+			if tier.kind == "public" {
 				subnetArgs.Ipv6CidrBlock = n.vpc.Ipv6CidrBlock.ApplyT(func(block string) (string, error) {
 					return ipv6SubnetCIDR(block, slot)
 				}).(pulumi.StringOutput)
@@ -278,9 +340,9 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 				return fmt.Errorf("associate %s subnet in %s: %w", tier.kind, az, err)
 			}
 			if tier.kind == "private" {
-				n.privateReady = append(n.privateReady, rta)
+				n.egress.privateAssociations = append(n.egress.privateAssociations, rta)
 			} else {
-				n.publicReady = append(n.publicReady, rta)
+				n.egress.publicAssociations = append(n.egress.publicAssociations, rta)
 			}
 		}
 	}
@@ -326,6 +388,7 @@ func (n *Network) addNATGateways(ctx *pulumi.Context, name string, args *Network
 			return fmt.Errorf("create nat gateway in %s: %w", az, err)
 		}
 		nats = append(nats, nat)
+		n.egress.natGateways = append(n.egress.natGateways, nat)
 	}
 	if count == 0 {
 		return nil
@@ -340,7 +403,7 @@ func (n *Network) addNATGateways(ctx *pulumi.Context, name string, args *Network
 		if err != nil {
 			return fmt.Errorf("create private default route: %w", err)
 		}
-		n.privateReady = append(n.privateReady, route)
+		n.egress.privateRoutes = append(n.egress.privateRoutes, route)
 	}
 	return nil
 }
@@ -448,15 +511,17 @@ func (n *Network) addDefaultNetworkACL(ctx *pulumi.Context, name string, args *N
 		}
 		egress = append(egress, rule)
 	}
-	if _, err := ec2.NewDefaultNetworkAcl(ctx, name+"-default-nacl", &ec2.DefaultNetworkAclArgs{
+	nacl, err := ec2.NewDefaultNetworkAcl(ctx, name+"-default-nacl", &ec2.DefaultNetworkAclArgs{
 		DefaultNetworkAclId: n.vpc.DefaultNetworkAclId,
 		Ingress:             ingress,
 		Egress:              egress,
 		SubnetIds:           subnetIDs,
 		Tags:                pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-default")},
-	}, parent); err != nil {
+	}, parent)
+	if err != nil {
 		return fmt.Errorf("take over default network acl: %w", err)
 	}
+	n.egress.defaultNetworkACL = nacl
 	return nil
 }
 
@@ -479,7 +544,7 @@ func (n *Network) addTaskEgress(ctx *pulumi.Context, name string, args *NetworkA
 		if err != nil {
 			return fmt.Errorf("create task egress rule %s: %w", suffix, err)
 		}
-		n.publicReady, n.privateReady = append(n.publicReady, r), append(n.privateReady, r)
+		n.egress.taskEgressRules = append(n.egress.taskEgressRules, r)
 		return nil
 	}
 	if args.Egress != egressVPCEndpoints {
@@ -516,16 +581,18 @@ func (n *Network) addEndpoints(ctx *pulumi.Context, name string, args *NetworkAr
 	if err != nil {
 		return nil, fmt.Errorf("create endpoint security group: %w", err)
 	}
-	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-endpoint-ingress-tasks", &vpc.SecurityGroupIngressRuleArgs{
+	ingress, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-endpoint-ingress-tasks", &vpc.SecurityGroupIngressRuleArgs{
 		SecurityGroupId:           sg.ID(),
 		ReferencedSecurityGroupId: n.taskSecurityGroup.ID(),
 		IpProtocol:                pulumi.String("tcp"),
 		FromPort:                  pulumi.Int(httpsPort),
 		ToPort:                    pulumi.Int(httpsPort),
 		Description:               pulumi.String("HTTPS from the ECS tasks"),
-	}, parent); err != nil {
+	}, parent)
+	if err != nil {
 		return nil, fmt.Errorf("create endpoint ingress rule: %w", err)
 	}
+	n.egress.endpointSecurityGroup, n.egress.endpointIngress = sg, ingress
 	var privateIDs pulumi.StringArray
 	for _, s := range n.privateSubnets {
 		privateIDs = append(privateIDs, s.ID())
@@ -549,7 +616,7 @@ func (n *Network) addEndpoints(ctx *pulumi.Context, name string, args *NetworkAr
 		if err != nil {
 			return nil, fmt.Errorf("create %s endpoint: %w", svc, err)
 		}
-		n.privateReady = append(n.privateReady, ep)
+		n.egress.endpoints = append(n.egress.endpoints, ep)
 	}
 	var routeTableIDs pulumi.StringArray
 	for _, rt := range n.privateRouteTables {
@@ -569,7 +636,7 @@ func (n *Network) addEndpoints(ctx *pulumi.Context, name string, args *NetworkAr
 	if err != nil {
 		return nil, fmt.Errorf("create s3 endpoint: %w", err)
 	}
-	n.privateReady = append(n.privateReady, s3)
+	n.egress.endpoints = append(n.egress.endpoints, s3)
 	return s3, nil
 }
 
@@ -639,10 +706,12 @@ func (n *Network) addFlowLogs(ctx *pulumi.Context, name string, args *NetworkArg
 }
 
 // lookupAvailabilityZones returns the first count availability zones of the region that need no
-// opt-in (no Local or Wavelength Zones), in name order so the layout is stable.
+// opt-in (no Local or Wavelength Zones), in name order so the layout is stable. It asks for zones
+// in every state: a zone that is impaired, constrained or under maintenance for a while keeps its
+// place, and its subnets stay where they are (a state filter would drop it, shift the zones after
+// it, and replace their subnets in the middle of the incident).
 func lookupAvailabilityZones(ctx *pulumi.Context, count int, opts ...pulumi.InvokeOption) ([]string, error) {
 	res, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{
-		State: pulumi.StringRef("available"),
 		Filters: []aws.GetAvailabilityZonesFilter{
 			{Name: "opt-in-status", Values: []string{"opt-in-not-required"}},
 		},

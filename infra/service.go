@@ -34,6 +34,13 @@ const (
 	fargateSpotWeight   = 3
 )
 
+// A deployment starts the new tasks before it stops the old ones: up to twice the count run at
+// once (the subnets must hold them: capacity.go), and the count never drops below it.
+const (
+	deploymentMaximumPercent        = 200
+	deploymentMinimumHealthyPercent = 100
+)
+
 // Service is the API on ECS Fargate: the cluster, its log group, the two IAM roles, the task
 // definition and the service behind the load balancer's target group.
 type Service struct {
@@ -185,8 +192,8 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		CapacityProviderStrategies:      capacityStrategy(args.Spot),
 		ForceNewDeployment:              pulumi.Bool(true),
 		PlatformVersion:                 pulumi.String("LATEST"),
-		DeploymentMinimumHealthyPercent: pulumi.Int(100),
-		DeploymentMaximumPercent:        pulumi.Int(200),
+		DeploymentMinimumHealthyPercent: pulumi.Int(deploymentMinimumHealthyPercent),
+		DeploymentMaximumPercent:        pulumi.Int(deploymentMaximumPercent),
 		DeploymentCircuitBreaker: &ecs.ServiceDeploymentCircuitBreakerArgs{
 			Enable:   pulumi.Bool(true),
 			Rollback: pulumi.Bool(true),
