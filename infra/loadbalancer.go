@@ -88,9 +88,10 @@ type LoadBalancerArgs struct {
 	CertificateARN pulumi.StringInput
 	// AccessLogs is where the load balancer writes its access logs; nil writes none.
 	AccessLogs *AccessLogs
-	// InternetGateway is the VPC's internet gateway. ELB refuses an internet-facing load balancer
-	// in a VPC whose gateway is not attached yet (InvalidSubnet: VPC has no internet gateway).
-	InternetGateway pulumi.Resource
+	// InternetPath is the network's way to and from the internet (Network.InternetPath). ELB
+	// refuses an internet-facing load balancer in a VPC whose gateway is not attached yet
+	// (InvalidSubnet: VPC has no internet gateway).
+	InternetPath []pulumi.Resource
 }
 
 // NewLoadBalancer declares the load balancer and its wiring to the tasks.
@@ -101,7 +102,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 	}
 	parent := pulumi.Parent(l)
 
-	sg, taskRules, err := addSecurityGroup(ctx, name, args, parent)
+	sg, worldRules, taskRules, err := addSecurityGroup(ctx, name, args, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -122,10 +123,9 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 		PreserveHostHeader:       pulumi.Bool(false),
 		Tags:                     pulumi.StringMap{"Name": pulumi.String(args.NamePrefix)},
 	}
-	var albDeps []pulumi.Resource
-	if args.InternetGateway != nil {
-		albDeps = append(albDeps, args.InternetGateway)
-	}
+	// The load balancer (and so its DNS records) waits for the path from the internet and for its
+	// rules from anywhere: turning ipv6 on makes it dual-stack only once ::/0 may reach it.
+	albDeps := append(slices.Clone(args.InternetPath), worldRules...)
 	if args.AccessLogs != nil {
 		// Turning logging on makes the load balancer write a test object, so the bucket policy
 		// must be in place first (Security Hub ELB.5).
@@ -223,15 +223,15 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *LoadBalancerArgs, o
 // (Checkov CKV_AWS_23). The group's description stays the same in every mode, because changing it
 // replaces the group.
 func addSecurityGroup(ctx *pulumi.Context, name string, args *LoadBalancerArgs, parent pulumi.ResourceOption,
-) (*ec2.SecurityGroup, []pulumi.Resource, error) {
-	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
+) (sg *ec2.SecurityGroup, world, tasks []pulumi.Resource, err error) {
+	sg, err = ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
 		VpcId:               args.VpcID,
 		Description:         pulumi.String("Application Load Balancer: HTTP from the internet, container port to the tasks"),
 		RevokeRulesOnDelete: pulumi.Bool(true),
 		Tags:                pulumi.StringMap{"Name": pulumi.String(args.NamePrefix + "-alb")},
 	}, parent)
 	if err != nil {
-		return nil, nil, fmt.Errorf("create load balancer security group: %w", err)
+		return nil, nil, nil, fmt.Errorf("create load balancer security group: %w", err)
 	}
 
 	for _, rule := range worldIngress(args.Domain != "", args.IPv6) {
@@ -247,15 +247,16 @@ func addSecurityGroup(ctx *pulumi.Context, name string, args *LoadBalancerArgs, 
 		} else {
 			ingress.CidrIpv4 = pulumi.String(anywhereIPv4)
 		}
-		if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-ingress-"+rule.Name, ingress, parent); err != nil {
-			return nil, nil, fmt.Errorf("create load balancer ingress rule %s: %w", rule.Name, err)
+		r, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-ingress-"+rule.Name, ingress, parent)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("create load balancer ingress rule %s: %w", rule.Name, err)
 		}
+		world = append(world, r)
 	}
-	tasks, err := addTaskPortRules(ctx, name, sg, args, parent)
-	if err != nil {
-		return nil, nil, err
+	if tasks, err = addTaskPortRules(ctx, name, sg, args, parent); err != nil {
+		return nil, nil, nil, err
 	}
-	return sg, tasks, nil
+	return sg, world, tasks, nil
 }
 
 // addTaskPortRules declares the two rules that let the load balancer reach the tasks on the

@@ -43,9 +43,11 @@ type Network struct {
 	IPv6CIDR         pulumi.StringOutput      `pulumi:"ipv6CidrBlock"`
 	PublicSubnetIDs  pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
 	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
-	// InternetGateway is attached to the VPC; whatever has a public address in it (an
-	// internet-facing load balancer, an elastic IP) must wait for it.
-	InternetGateway *ec2.InternetGateway
+	// InternetPath is the way between the internet and a public address in the VPC: the internet
+	// gateway, the public route table's default routes (IPv4 and IPv6) and the default network
+	// ACL. An internet-facing load balancer waits for it, so it never serves, or turns
+	// dual-stack, before its clients can reach it.
+	InternetPath []pulumi.Resource
 	// TaskSecurityGroupID holds the service's tasks. The network owns its egress rules (they
 	// follow the egress mode); whoever sends traffic to the tasks adds the ingress rules.
 	TaskSecurityGroupID pulumi.StringOutput `pulumi:"taskSecurityGroupId"`
@@ -179,7 +181,6 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err != nil {
 		return nil, fmt.Errorf("create internet gateway: %w", err)
 	}
-	n.InternetGateway = igw
 	if err := n.addSubnets(ctx, name, args, igw, parent); err != nil {
 		return nil, err
 	}
@@ -280,13 +281,15 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 		return fmt.Errorf("create public default route: %w", err)
 	}
 	n.egress.publicDefaultRoute = publicDefault
-	if _, err := ec2.NewRoute(ctx, name+"-public-default-ipv6", &ec2.RouteArgs{
+	publicDefaultIPv6, err := ec2.NewRoute(ctx, name+"-public-default-ipv6", &ec2.RouteArgs{
 		RouteTableId:             public.ID(),
 		DestinationIpv6CidrBlock: pulumi.String(anywhereIPv6),
 		GatewayId:                igw.ID(),
-	}, parent); err != nil {
+	}, parent)
+	if err != nil {
 		return fmt.Errorf("create public default ipv6 route: %w", err)
 	}
+	n.InternetPath = append(n.InternetPath, igw, publicDefault, publicDefaultIPv6)
 
 	var publicIDs, privateIDs pulumi.StringArray
 	for i, az := range args.AvailabilityZones {
@@ -522,6 +525,7 @@ func (n *Network) addDefaultNetworkACL(ctx *pulumi.Context, name string, args *N
 		return fmt.Errorf("take over default network acl: %w", err)
 	}
 	n.egress.defaultNetworkACL = nacl
+	n.InternetPath = append(n.InternetPath, nacl)
 	return nil
 }
 

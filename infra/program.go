@@ -139,7 +139,7 @@ func declareEdge(ctx *pulumi.Context, cfg *stackConfig, t *target, network *Netw
 		Domain:              cfg.Domain,
 		CertificateARN:      certificateARN,
 		AccessLogs:          accessLogs,
-		InternetGateway:     network.InternetGateway,
+		InternetPath:        network.InternetPath,
 	}, t.opts())
 	if err != nil {
 		return nil, err

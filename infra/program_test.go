@@ -386,25 +386,37 @@ func TestRolloutBudget(t *testing.T) {
 	}
 }
 
-// TestPublicResourcesWaitForInternetGateway: the internet-facing load balancer and the NAT
-// gateways' elastic IPs depend on the internet gateway in every variant: ELB refuses to create an
-// internet-facing load balancer in a VPC whose gateway is not attached yet ("InvalidSubnet: VPC
-// ... has no internet gateway"), and on destroy the gateway can only be detached once they are gone.
-func TestPublicResourcesWaitForInternetGateway(t *testing.T) {
+// TestPublicResourcesWaitForTheInternetPath: the internet-facing load balancer waits for the way
+// from the internet in every variant: ELB refuses to create it in a VPC whose gateway is not
+// attached yet ("InvalidSubnet: VPC ... has no internet gateway"), and it serves (or, when ipv6 is
+// turned on, turns dual-stack and gets its AAAA record) only once the routes, the network ACL and
+// its own rules from anywhere let clients in. The NAT gateways' elastic IPs wait for the gateway,
+// and on destroy the gateway can only be detached once they are gone.
+func TestPublicResourcesWaitForTheInternetPath(t *testing.T) {
 	t.Parallel()
-	for name, cfg := range map[string]map[string]string{
-		"default":       nil,
-		"ipv4 only":     {"ipv6": "false"},
-		"public ip":     {"egress": "publicIp"},
-		"vpc endpoints": {"egress": "vpcEndpoints", "accessLogs": "true"},
+	for name, c := range map[string]struct {
+		cfg  map[string]string
+		path []string
+	}{
+		"default": {nil, []string{"network-igw", "network-public-default", "network-public-default-ipv6",
+			"network-default-nacl", "web-ingress-http", "web-ingress-http-ipv6"}},
+		"ipv4 only":     {map[string]string{"ipv6": "false"}, []string{"network-igw", "network-default-nacl", "web-ingress-http"}},
+		"public ip":     {map[string]string{"egress": "publicIp"}, []string{"network-igw", "network-public-default"}},
+		"vpc endpoints": {map[string]string{"egress": "vpcEndpoints", "accessLogs": "true"}, []string{"network-igw"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			run := mustRun(t, withConfig(cfg))
-			igw := run.named(t, igwType, "network-igw")
-			if !slices.Contains(run.alb(t).DependsOn, igw.URN) {
-				t.Error("load balancer does not depend on the internet gateway: CreateLoadBalancer may find the VPC without one")
+			run := mustRun(t, withConfig(c.cfg))
+			deps := run.alb(t).DependsOn
+			for _, name := range c.path {
+				i := slices.IndexFunc(run.records(), func(r *resourceRecord) bool { return r.Name == name })
+				if i < 0 {
+					t.Errorf("no resource %s", name)
+				} else if !slices.Contains(deps, run.records()[i].URN) {
+					t.Errorf("load balancer does not wait for %s: clients could reach it before they may", name)
+				}
 			}
+			igw := run.named(t, igwType, "network-igw")
 			for _, eip := range run.in("network", eipType) {
 				if !slices.Contains(eip.DependsOn, igw.URN) {
 					t.Errorf("elastic IP %s does not depend on the internet gateway", eip.Name)
