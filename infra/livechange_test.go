@@ -87,4 +87,11 @@ func TestDomainRedirectWaitsForHTTPSForwardRules(t *testing.T) {
 			t.Errorf("the HTTP redirect does not wait for %s", r.Name)
 		}
 	}
+	// The redirect names the load balancer, which waits for its rules from anywhere: HTTP sends
+	// clients to 443 only once 443 lets them in.
+	for _, name := range []string{"web-ingress-https", "web-ingress-https-ipv6"} {
+		if !slices.Contains(run.alb(t).DependsOn, run.named(t, ingressRuleType, name).URN) {
+			t.Errorf("the load balancer, and so the redirect, does not wait for %s", name)
+		}
+	}
 }
