@@ -60,9 +60,7 @@ type Network struct {
 	// that starts tasks earlier sees them fail to pull their image.
 	TaskEgressReady []pulumi.Resource
 
-	vpc *ec2.Vpc
-	// cidr is the VPC's IPv4 block as deployed, once checked against vpcCidr (checkDeployedCIDR).
-	cidr                          pulumi.StringOutput
+	vpc                           *ec2.Vpc
 	publicSubnets, privateSubnets []*ec2.Subnet
 	privateRouteTables            []*ec2.RouteTable
 	taskSecurityGroup             *ec2.SecurityGroup
@@ -164,10 +162,10 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, fmt.Errorf("create vpc: %w", err)
 	}
 	n.vpc, n.VpcID, n.IPv6CIDR = v, v.ID().ToStringOutput(), v.Ipv6CidrBlock
-	n.cidr = v.CidrBlock.ApplyT(func(deployed string) (string, error) {
+	checked := v.CidrBlock.ApplyT(func(deployed string) (string, error) {
 		return checkDeployedCIDR(deployed, args.CIDR)
 	}).(pulumi.StringOutput)
-	if err := awaitCIDRCheck(ctx, n.cidr); err != nil {
+	if err := awaitCIDRCheck(ctx, checked); err != nil {
 		return nil, err
 	}
 
@@ -257,7 +255,7 @@ func ipv6SubnetCIDR(vpcBlock string, index int) (string, error) {
 }
 
 // addSubnets declares a public and a private subnet per availability zone, each with the slot of
-// the VPC's checked block that its tier and zone index give. No subnet assigns public IPs on
+// the VPC's block that its tier and zone index give. No subnet assigns public IPs on
 // launch (Security Hub EC2.15), IPv4 or IPv6: the ALB does not need it, and tasks that need one in
 // publicIp mode get it from the service's network configuration. Each public subnet gets the /64
 // of the VPC's IPv6 block with its slot number, and the public route table a default IPv6 route to
@@ -299,11 +297,8 @@ func (n *Network) addSubnets(ctx *pulumi.Context, name string, args *NetworkArgs
 		}{{"public", i}, {"private", privateSlotOffset + i}} {
 			slot := tier.slot
 			subnetArgs := &ec2.SubnetArgs{
-				VpcId: n.vpc.ID(),
-				// From the checked block: a refused vpcCidr declares no subnet.
-				CidrBlock: n.cidr.ApplyT(func(string) string {
-					return subnetCIDR(args.CIDR, slot).String()
-				}).(pulumi.StringOutput),
+				VpcId:                       n.vpc.ID(),
+				CidrBlock:                   pulumi.String(subnetCIDR(args.CIDR, slot).String()),
 				AvailabilityZone:            pulumi.String(az),
 				MapPublicIpOnLaunch:         pulumi.Bool(false),
 				AssignIpv6AddressOnCreation: pulumi.Bool(false),
